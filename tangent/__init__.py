@@ -1,0 +1,37 @@
+"""tangent: source-transformation automatic differentiation for Python.
+
+`tangent.grad(f)` reads `f`'s source, builds the source of its gradient
+(readable Python, loops kept as loops), compiles it and returns it.
+"""
+
+from tangent import rules as _rules  # noqa: F401  (registers the built-in rules)
+from tangent.api import grad, gradient_source, show, source, value_and_grad, vjp
+from tangent.errors import (
+    BadWrtError,
+    NonScalarOutputError,
+    NoRuleError,
+    TangentError,
+    UnsupportedConstructError,
+)
+from tangent.rules import adjoint, attribute, d, method, nondifferentiable
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "vjp",
+    "source",
+    "show",
+    "gradient_source",
+    "adjoint",
+    "nondifferentiable",
+    "method",
+    "attribute",
+    "d",
+    "TangentError",
+    "UnsupportedConstructError",
+    "NoRuleError",
+    "NonScalarOutputError",
+    "BadWrtError",
+]

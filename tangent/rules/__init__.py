@@ -1,0 +1,30 @@
+"""Derivative rules: the registry and the built-in rule tables.
+
+Importing this package registers the rules for Python operators, builtins,
+`math` and NumPy into `RULES`, and the runtime helpers that generated code
+may call into `RULES.runtime`.
+"""
+
+from tangent import runtime
+from tangent.rules import numpy_rules, python_rules  # noqa: F401  (registers rules)
+from tangent.rules.registry import (
+    NONDIFFERENTIABLE,
+    RULES,
+    adjoint,
+    attribute,
+    d,
+    method,
+    nondifferentiable,
+)
+
+RULES.runtime.update({name: getattr(runtime, name) for name in runtime.__all__})
+
+__all__ = [
+    "NONDIFFERENTIABLE",
+    "RULES",
+    "adjoint",
+    "attribute",
+    "d",
+    "method",
+    "nondifferentiable",
+]

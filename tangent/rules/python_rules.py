@@ -1,0 +1,264 @@
+"""Rules for Python's operators, builtins and the `math` module.
+
+Each rule is a template: the result first, then the operation's arguments;
+`d[x] = ...` adds to the adjoint of `x` (see `transforms.templates`).
+"""
+
+# ruff: noqa: F811  (rule templates are registered, not called by name)
+
+import builtins
+import math
+import operator
+
+import numpy as np
+
+from tangent.rules.registry import LIST, TUPLE, adjoint, d, nondifferentiable
+from tangent.runtime import add_at, grad_item, minmax_grads, sum_grad, unbroadcast
+
+# ----- Arithmetic operators -----
+
+
+@adjoint(operator.add, cheap=True)
+def add(z, x, y):
+    d[x] = unbroadcast(d[z], x)
+    d[y] = unbroadcast(d[z], y)
+
+
+@adjoint(operator.sub, cheap=True)
+def sub(z, x, y):
+    d[x] = unbroadcast(d[z], x)
+    d[y] = unbroadcast(-d[z], y)
+
+
+@adjoint(operator.mul, cheap=True)
+def mul(z, x, y):
+    d[x] = unbroadcast(d[z] * y, x)
+    d[y] = unbroadcast(d[z] * x, y)
+
+
+@adjoint(operator.truediv, cheap=True)
+def div(z, x, y):
+    d[x] = unbroadcast(d[z] / y, x)
+    d[y] = unbroadcast(-d[z] * z / y, y)
+
+
+@adjoint(operator.pow, cheap=True)
+def pow(z, x, y):
+    d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
+    d[y] = unbroadcast(d[z] * z * np.log(np.where(x > 0, x, 1.0)), y)
+
+
+@adjoint(operator.mod, cheap=True)
+def mod(z, x, y):
+    d[x] = unbroadcast(d[z], x)
+    d[y] = unbroadcast(-d[z] * np.floor_divide(x, y), y)
+
+
+@adjoint(operator.neg, cheap=True)
+def neg(y, x):
+    d[x] = -d[y]
+
+
+@adjoint(operator.pos, cheap=True)
+def pos(y, x):
+    d[x] = d[y]
+
+
+nondifferentiable(operator.floordiv)
+
+# ----- Indexing and containers -----
+
+
+@adjoint(operator.getitem, cheap=True)
+def getitem(y, x, index):
+    d[x] = add_at(d[x], x, index, d[y])
+
+
+@adjoint(TUPLE, LIST, cheap=True)
+def pack(y, *items):
+    """Handled item by item by the compiler; see ReverseMode.pack."""
+
+
+# ----- Builtins -----
+
+
+@adjoint(builtins.abs, cheap=True)
+def abs_(y, x):
+    d[x] = d[y] * np.sign(x)
+
+
+@adjoint(builtins.pow, cheap=True)
+def pow_builtin(z, x, y):
+    d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
+    d[y] = unbroadcast(d[z] * z * np.log(np.where(x > 0, x, 1.0)), y)
+
+
+@adjoint(builtins.max, cheap=True)
+def max_(y, a, b):
+    ga, gb = minmax_grads(d[y], a, b, True)
+    d[a] = ga
+    d[b] = gb
+
+
+@adjoint(builtins.min, cheap=True)
+def min_(y, a, b):
+    ga, gb = minmax_grads(d[y], a, b, False)
+    d[a] = ga
+    d[b] = gb
+
+
+@adjoint(builtins.sum)
+def sum_(y, xs, start=0):
+    d[xs] = sum_grad(d[y], xs)
+    d[start] = d[y]
+
+
+@adjoint(builtins.float, cheap=True)
+def float_(y, x):
+    d[x] = d[y]
+
+
+nondifferentiable(
+    builtins.len,
+    builtins.range,
+    builtins.int,
+    builtins.round,
+    builtins.bool,
+    builtins.isinstance,
+    builtins.print,
+    builtins.enumerate,
+    builtins.zip,
+    builtins.type,
+)
+
+# ----- The math module -----
+
+
+@adjoint(math.sin, cheap=True)
+def math_sin(y, x):
+    d[x] = d[y] * math.cos(x)
+
+
+@adjoint(math.cos, cheap=True)
+def math_cos(y, x):
+    d[x] = -d[y] * math.sin(x)
+
+
+@adjoint(math.tan, cheap=True)
+def math_tan(y, x):
+    d[x] = d[y] * (1.0 + y * y)
+
+
+@adjoint(math.exp, cheap=True)
+def math_exp(y, x):
+    d[x] = d[y] * y
+
+
+@adjoint(math.log, cheap=True)
+def math_log(y, x, base=math.e):
+    d[x] = d[y] / (x * math.log(base))
+
+
+@adjoint(math.log2, cheap=True)
+def math_log2(y, x):
+    d[x] = d[y] / (x * math.log(2.0))
+
+
+@adjoint(math.log10, cheap=True)
+def math_log10(y, x):
+    d[x] = d[y] / (x * math.log(10.0))
+
+
+@adjoint(math.log1p, cheap=True)
+def math_log1p(y, x):
+    d[x] = d[y] / (1.0 + x)
+
+
+@adjoint(math.expm1, cheap=True)
+def math_expm1(y, x):
+    d[x] = d[y] * (y + 1.0)
+
+
+@adjoint(math.sqrt, cheap=True)
+def math_sqrt(y, x):
+    d[x] = d[y] / (2.0 * y)
+
+
+@adjoint(math.tanh, cheap=True)
+def math_tanh(y, x):
+    d[x] = d[y] * (1.0 - y * y)
+
+
+@adjoint(math.sinh, cheap=True)
+def math_sinh(y, x):
+    d[x] = d[y] * math.cosh(x)
+
+
+@adjoint(math.cosh, cheap=True)
+def math_cosh(y, x):
+    d[x] = d[y] * math.sinh(x)
+
+
+@adjoint(math.asin, cheap=True)
+def math_asin(y, x):
+    d[x] = d[y] / math.sqrt(1.0 - x * x)
+
+
+@adjoint(math.acos, cheap=True)
+def math_acos(y, x):
+    d[x] = -d[y] / math.sqrt(1.0 - x * x)
+
+
+@adjoint(math.atan, cheap=True)
+def math_atan(y, x):
+    d[x] = d[y] / (1.0 + x * x)
+
+
+@adjoint(math.atan2, cheap=True)
+def math_atan2(z, y, x):
+    d[y] = d[z] * x / (x * x + y * y)
+    d[x] = -d[z] * y / (x * x + y * y)
+
+
+@adjoint(math.pow, cheap=True)
+def math_pow(z, x, y):
+    d[x] = d[z] * y * math.pow(x, y - 1)
+    d[y] = d[z] * z * math.log(x) if x > 0 else 0.0
+
+
+@adjoint(math.hypot, cheap=True)
+def math_hypot(z, x, y):
+    d[x] = d[z] * x / z
+    d[y] = d[z] * y / z
+
+
+@adjoint(math.fabs, cheap=True)
+def math_fabs(y, x):
+    d[x] = d[y] * math.copysign(1.0, x)
+
+
+@adjoint(math.erf, cheap=True)
+def math_erf(y, x):
+    d[x] = d[y] * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
+
+
+@adjoint(math.erfc, cheap=True)
+def math_erfc(y, x):
+    d[x] = -d[y] * 2.0 / math.sqrt(math.pi) * math.exp(-x * x)
+
+
+@adjoint(math.degrees, cheap=True)
+def math_degrees(y, x):
+    d[x] = d[y] * (180.0 / math.pi)
+
+
+@adjoint(math.radians, cheap=True)
+def math_radians(y, x):
+    d[x] = d[y] * (math.pi / 180.0)
+
+
+nondifferentiable(
+    math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.copysign
+)
+
+__all__ = ["grad_item"]

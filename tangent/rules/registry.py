@@ -1,0 +1,158 @@
+"""The rule registry: where derivative rules are registered and found.
+
+The compiler asks `RuleSet.lookup(key)` for the rule of an operation. Keys:
+`("Call", function)` for a call (`np.sin`, `math.exp`, a user function with
+a custom rule), `("BinOp", "Add")` and `("UnaryOp", "USub")` for operators,
+`("Subscript",)`, `("Attribute", "T")`, `("Method", "sum")`, `("Tuple",)`
+and `("List",)` for the rest of the syntax. It answers with a `Template`,
+`NONDIFFERENTIABLE`, or None.
+
+Registration, from any module (the package's own rule tables use the same
+API users do):
+
+    @tangent.adjoint(np.sin)
+    def sin(y, x):
+        d[x] = d[y] * np.cos(x)
+
+    tangent.nondifferentiable(np.argmax, np.floor)
+"""
+
+from __future__ import annotations
+
+import operator
+
+from transforms.reverse import NONDIFFERENTIABLE
+from transforms.templates import Template
+
+__all__ = [
+    "d",
+    "adjoint",
+    "nondifferentiable",
+    "method",
+    "attribute",
+    "RULES",
+    "RuleSet",
+    "NONDIFFERENTIABLE",
+]
+
+
+class _Adjoints:
+    """The `d` in rule templates: `d[x]` is the adjoint of `x`. Never evaluated."""
+
+    def __getitem__(self, key):
+        raise RuntimeError("d[...] is only meaningful inside a rule template")
+
+    def __setitem__(self, key, value):
+        raise RuntimeError("d[...] is only meaningful inside a rule template")
+
+
+d = _Adjoints()
+
+_OPERATOR_KEYS = {
+    operator.add: ("BinOp", "Add"),
+    operator.sub: ("BinOp", "Sub"),
+    operator.mul: ("BinOp", "Mult"),
+    operator.truediv: ("BinOp", "Div"),
+    operator.floordiv: ("BinOp", "FloorDiv"),
+    operator.mod: ("BinOp", "Mod"),
+    operator.pow: ("BinOp", "Pow"),
+    operator.matmul: ("BinOp", "MatMult"),
+    operator.neg: ("UnaryOp", "USub"),
+    operator.pos: ("UnaryOp", "UAdd"),
+    operator.getitem: ("Subscript",),
+}
+
+
+class _SyntaxKey:
+    def __init__(self, key):
+        self.key = key
+
+    def __repr__(self):
+        return f"<syntax {self.key}>"
+
+
+def method(name: str):
+    """Key for an array method, e.g. `method("sum")` for `x.sum(...)`."""
+    return _SyntaxKey(("Method", name))
+
+
+def attribute(name: str):
+    """Key for an attribute read, e.g. `attribute("T")` for `x.T`."""
+    return _SyntaxKey(("Attribute", name))
+
+
+TUPLE = _SyntaxKey(("Tuple",))
+LIST = _SyntaxKey(("List",))
+
+
+def key_of(target):
+    if isinstance(target, _SyntaxKey):
+        return target.key
+    if isinstance(target, tuple) and target and isinstance(target[0], str):
+        return target
+    try:
+        if target in _OPERATOR_KEYS:
+            return _OPERATOR_KEYS[target]
+    except TypeError:
+        pass
+    return ("Call", target)
+
+
+class RuleSet:
+    """Reverse rules and non-differentiable operations, keyed by operation."""
+
+    def __init__(self):
+        self.reverse: dict = {}
+        self.runtime: dict = {}
+
+    def lookup(self, key):
+        try:
+            return self.reverse.get(key)
+        except TypeError:  # an unhashable callable
+            return None
+
+    def register(self, target, rule):
+        self.reverse[key_of(target)] = rule
+
+    def names(self):
+        """Readable names of every registered operation, sorted."""
+        out = []
+        for key, rule in self.reverse.items():
+            kind = key[0]
+            if kind == "Call":
+                obj = key[1]
+                module = getattr(obj, "__module__", None) or ""
+                if type(obj).__name__ == "ufunc":
+                    module = "numpy"
+                label = f"{module}.{getattr(obj, '__name__', repr(obj))}".lstrip(".")
+            elif kind == "Method":
+                label = f"ndarray.{key[1]}()"
+            elif kind == "Attribute":
+                label = f"ndarray.{key[1]}"
+            else:
+                label = " ".join(key)
+            out.append((label, "nondifferentiable" if rule is NONDIFFERENTIABLE else "rule"))
+        return sorted(set(out))
+
+
+RULES = RuleSet()
+
+
+def adjoint(*targets, cheap=False):
+    """Register the decorated template as the reverse rule of each target."""
+
+    def register(func):
+        template = Template(func)
+        template.cheap = cheap
+        for target in targets:
+            RULES.register(target, template)
+        return func
+
+    return register
+
+
+def nondifferentiable(*targets):
+    """Declare operations whose outputs carry no derivative (argmax, floor, ...)."""
+    for target in targets:
+        RULES.register(target, NONDIFFERENTIABLE)
+    return targets[0] if len(targets) == 1 else None

@@ -1,0 +1,204 @@
+"""The few helpers that generated code calls.
+
+Generated gradients use plain arithmetic wherever shapes are known to match;
+these helpers exist for what cannot be known when the code is generated:
+whether an operand was broadcast (`unbroadcast`), what a reduction removed
+(`broadcast_back`), and the adjoints of containers (lists and tuples, whose
+adjoints are lists). A zero adjoint may be the Python float `0.0`, whatever
+the shape of its value: every helper accepts it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "unbroadcast",
+    "broadcast_back",
+    "zeros_like",
+    "add_grad",
+    "add_at",
+    "pop_grad",
+    "grad_item",
+    "extremum_grad",
+    "matmul_grads",
+    "dot_grads",
+    "sum_grad",
+    "minmax_grads",
+    "check_scalar",
+]
+
+
+def check_scalar(value):
+    """Refuse a non-scalar output: `grad` differentiates scalar functions."""
+    if np.size(value) != 1 or isinstance(value, (list, tuple)) or value is None:
+        from transforms.errors import NonScalarOutputError
+
+        if value is None:
+            raise NonScalarOutputError(
+                "the function returned None", hint="return the value to differentiate"
+            )
+        raise NonScalarOutputError(
+            f"grad needs a scalar output, got {type(value).__name__} of shape {np.shape(value)}",
+            hint="use tangent.vjp for non-scalar outputs, or reduce with np.sum",
+        )
+
+
+def _is_zero(g) -> bool:
+    return isinstance(g, float) and g == 0.0 and not isinstance(g, np.floating)
+
+
+def unbroadcast(g, x):
+    """Sum `g` over the axes along which `x` was broadcast, giving `x`'s shape."""
+    shape = np.shape(x)
+    gshape = np.shape(g)
+    if gshape == shape:
+        return g
+    extra = len(gshape) - len(shape)
+    if extra > 0:
+        g = np.sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
+    if axes:
+        g = np.sum(g, axis=axes, keepdims=True)
+    if np.shape(g) != shape:
+        g = np.broadcast_to(g, shape)
+    return g
+
+
+def broadcast_back(g, x, axis=None, keepdims=False):
+    """Undo a reduction over `axis`: broadcast `g` back to the shape of `x`."""
+    shape = np.shape(x)
+    g = np.asarray(g)
+    if axis is not None and not keepdims:
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        axes = tuple(sorted(a % len(shape) for a in axes))
+        for a in axes:
+            g = np.expand_dims(g, a)
+    return np.broadcast_to(g, shape)
+
+
+def zeros_like(x):
+    """A zero adjoint for `x`: `0.0` for Python numbers, zeros of `x`'s structure."""
+    if isinstance(x, (bool, int, float)):
+        return 0.0
+    if isinstance(x, (list, tuple)):
+        return [zeros_like(e) for e in x]
+    if isinstance(x, np.ndarray):
+        dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else float
+        return np.zeros(x.shape, dtype=dtype)
+    if isinstance(x, np.generic):
+        return np.zeros((), dtype=x.dtype if np.issubdtype(x.dtype, np.inexact) else float)[()]
+    try:
+        return x * 0.0
+    except TypeError:
+        return 0.0
+
+
+def add_grad(a, b):
+    """Add two adjoints that may be zeros, arrays or lists of adjoints."""
+    if _is_zero(a):
+        return b
+    if _is_zero(b):
+        return a
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        if not isinstance(a, (list, tuple)):
+            a = [a] * len(b)
+        if not isinstance(b, (list, tuple)):
+            b = [b] * len(a)
+        return [add_grad(x, y) for x, y in zip(a, b)]
+    return a + b
+
+
+def _is_basic_index(index) -> bool:
+    if isinstance(index, tuple):
+        return all(_is_basic_index(i) for i in index)
+    return index is None or index is Ellipsis or isinstance(index, (int, np.integer, slice))
+
+
+def add_at(dx, x, index, g):
+    """The adjoint of `y = x[index]`: add `g` into `dx` at `index` (scatter-add)."""
+    if isinstance(x, (list, tuple)):
+        new = zeros_like(x) if _is_zero(dx) else list(dx)
+        new[index] = add_grad(new[index], g)
+        return new
+    if _is_zero(dx):
+        new = np.zeros(np.shape(x), dtype=np.result_type(np.asarray(x).dtype, np.asarray(g).dtype, np.float16))
+    else:
+        new = np.array(dx, copy=True)
+    if _is_basic_index(index):
+        new[index] += g
+    else:
+        np.add.at(new, index, g)
+    return new
+
+
+def pop_grad(dlist):
+    """Split a list adjoint into (rest, last); a zero gives zeros."""
+    if _is_zero(dlist):
+        return 0.0, 0.0
+    return list(dlist[:-1]), dlist[-1]
+
+
+def grad_item(dt, i):
+    """The adjoint of item `i` of a container whose adjoint is `dt` (maybe zero)."""
+    if _is_zero(dt):
+        return 0.0
+    return dt[i]
+
+
+def extremum_grad(g, y, x, axis=None, keepdims=False):
+    """Adjoint of max/min reductions: `g` split evenly among the tied extremal entries."""
+    y_full = broadcast_back(y, x, axis, keepdims)
+    mask = np.asarray(x) == y_full
+    count = np.sum(mask, axis=axis, keepdims=True)
+    return broadcast_back(g, x, axis, keepdims) * mask / count
+
+
+def minmax_grads(g, a, b, larger=True):
+    """Adjoints of maximum/minimum of two operands, ties split evenly."""
+    a_wins = (a > b) if larger else (a < b)
+    tie = a == b
+    ga = g * (a_wins + 0.5 * tie)
+    gb = g * ((~a_wins & ~tie) if isinstance(a_wins, np.ndarray) else (not a_wins and not tie)) + g * 0.5 * tie
+    return unbroadcast(ga, a), unbroadcast(gb, b)
+
+
+def matmul_grads(g, x, y):
+    """Adjoints of `x @ y` for 1-D, 2-D and batched operands."""
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if x.ndim == 1 and y.ndim == 1:
+        return g * y, g * x
+    if x.ndim == 1:
+        gx = (y @ g[..., :, None])[..., 0]
+        gy = x[:, None] * g[..., None, :]
+        return unbroadcast(gx, x), unbroadcast(gy, y)
+    if y.ndim == 1:
+        gx = g[..., :, None] * y
+        gy = np.swapaxes(x, -1, -2) @ g[..., :, None]
+        return unbroadcast(gx, x), unbroadcast(gy[..., 0], y)
+    gx = g @ np.swapaxes(y, -1, -2)
+    gy = np.swapaxes(x, -1, -2) @ g
+    return unbroadcast(gx, x), unbroadcast(gy, y)
+
+
+def dot_grads(g, x, y):
+    """Adjoints of `np.dot(x, y)` (scalars, vectors, matrices, N-D with 1-D/2-D y)."""
+    x_arr = np.asarray(x)
+    y_arr = np.asarray(y)
+    if x_arr.ndim == 0 or y_arr.ndim == 0:
+        return unbroadcast(g * y, x), unbroadcast(g * x, y)
+    if y_arr.ndim <= 2 and x_arr.ndim <= 2:
+        return matmul_grads(g, x_arr, y_arr)
+    # dot(x, y)[i..., j...] = sum_k x[i..., k] * y[j..., k, l]
+    gx = np.tensordot(g, np.moveaxis(y_arr, -2, -1), axes=(list(range(x_arr.ndim - 1, g.ndim)), list(range(y_arr.ndim - 1))))
+    gy = np.tensordot(x_arr, g, axes=(list(range(x_arr.ndim - 1)), list(range(x_arr.ndim - 1))))
+    gy = np.moveaxis(gy, 0, -2)
+    return gx, gy
+
+
+def sum_grad(g, xs):
+    """Adjoint of the builtin `sum(xs)`: every item gets `g`."""
+    if isinstance(xs, (list, tuple)):
+        return [unbroadcast(g, item) for item in xs]
+    return broadcast_back(g, xs, 0, False)

@@ -1,0 +1,203 @@
+"""Dataflow analyses over structured code (normal form or generated code).
+
+Both analyses walk the structured statements directly: `if` joins its
+branches, loops iterate to a fixed point, `break` flows to the loop exit.
+That is the control-flow graph of structured code, without materializing it.
+
+- `Liveness(stmts, live_at_exit)`: `live_out(stmt)` is the set of variables
+  read on some path after `stmt` before being reassigned. Requires nothing;
+  understands tape pops (`x = _tape.pop()`) as definitions of `x`.
+- `activity(func, wrt, result, differentiable)`: the active variables, those
+  that depend on a `wrt` parameter (varied) and reach the result (useful).
+  Flow-insensitive, hence conservative: a variable active somewhere is active
+  everywhere. `differentiable(value)` tells whether an operation propagates
+  derivatives from its operands.
+- `assigned_before(func)`: for each loop, the names assigned before it.
+"""
+
+from __future__ import annotations
+
+import gast
+
+
+def reads(node) -> set[str]:
+    """Names read by an expression or by a statement's expressions (not nested blocks)."""
+    out = set()
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            out.add(n.id)
+    return out
+
+
+def target_names(target) -> set[str]:
+    if isinstance(target, gast.Name):
+        return {target.id}
+    if isinstance(target, (gast.Tuple, gast.List)):
+        out = set()
+        for e in target.elts:
+            out |= target_names(e)
+        return out
+    return set()
+
+
+def written(stmts) -> set[str]:
+    """Names assigned anywhere in `stmts` (including nested blocks and loop targets)."""
+    out = set()
+    for s in stmts:
+        for n in gast.walk(s):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+                out.add(n.id)
+            elif isinstance(n, gast.Expr) and _mutating_call(n.value):
+                out.add(n.value.func.value.id)
+            elif isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript):
+                root = n.targets[0].value
+                if isinstance(root, gast.Name):
+                    out.add(root.id)
+    return out
+
+
+def _mutating_call(value) -> bool:
+    return (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Attribute)
+        and isinstance(value.func.value, gast.Name)
+        and value.func.attr in ("append", "pop", "extend")
+    )
+
+
+class Liveness:
+    """Live variables after each statement of a structured block."""
+
+    def __init__(self, stmts, live_at_exit=()):
+        self._out: dict[int, frozenset] = {}
+        self.live_in = self._block(stmts, set(live_at_exit), None)
+
+    def live_out(self, stmt) -> frozenset:
+        return self._out.get(id(stmt), frozenset())
+
+    def _block(self, stmts, live, loop_exit):
+        for s in reversed(stmts):
+            self._out[id(s)] = frozenset(live)
+            live = self._stmt(s, live, loop_exit)
+        return live
+
+    def _stmt(self, s, live, loop_exit):
+        if isinstance(s, gast.Assign):
+            target = s.targets[0]
+            if isinstance(target, gast.Subscript):
+                return live | reads(target) | reads(s.value)
+            return (live - target_names(target)) | reads(s.value)
+        if isinstance(s, gast.AugAssign):
+            return live | reads(s.target) | reads(s.value)
+        if isinstance(s, gast.Expr):
+            return live | reads(s.value)
+        if isinstance(s, gast.If):
+            return reads(s.test) | self._block(s.body, live, loop_exit) | self._block(
+                s.orelse, live, loop_exit
+            )
+        if isinstance(s, gast.For):
+            head = set(live)
+            loop_var = target_names(s.target)
+            while True:
+                body_in = self._block(s.body, head, live)
+                new = live | (body_in - loop_var)
+                if new == head:
+                    break
+                head = new
+            return head | reads(s.iter)
+        if isinstance(s, gast.While):
+            head = set(live) | reads(s.test)
+            while True:
+                body_in = self._block(s.body, head, live)
+                new = live | reads(s.test) | body_in
+                if new == head:
+                    break
+                head = new
+            return head
+        if isinstance(s, gast.Break):
+            return set(loop_exit or ())
+        if isinstance(s, gast.Continue):
+            return set(live)
+        if isinstance(s, gast.Return):
+            return reads(s.value) if s.value is not None else set()
+        return set(live)
+
+
+def activity(func, wrt, result, differentiable):
+    """The set of active variable names (varied from `wrt` and useful for `result`)."""
+    edges = []  # (target, operand) pairs through which derivatives flow
+
+    def collect(stmts):
+        for s in stmts:
+            if isinstance(s, gast.Assign):
+                target = s.targets[0]
+                if isinstance(target, gast.Subscript):
+                    name = target.value.id
+                    for r in reads(s.value):
+                        edges.append((name, r))
+                elif isinstance(target, gast.Name) and differentiable(s.value):
+                    for r in _value_operands(s.value):
+                        edges.append((target.id, r))
+            elif isinstance(s, gast.Expr) and _mutating_call(s.value):
+                for r in reads(s.value):
+                    edges.append((s.value.func.value.id, r))
+            elif isinstance(s, (gast.If, gast.For, gast.While)):
+                collect(s.body)
+                collect(s.orelse)
+
+    collect(func.body)
+    varied = set(wrt)
+    changed = True
+    while changed:
+        changed = False
+        for target, operand in edges:
+            if operand in varied and target not in varied:
+                varied.add(target)
+                changed = True
+    useful = {result}
+    changed = True
+    while changed:
+        changed = False
+        for target, operand in edges:
+            if target in useful and operand not in useful:
+                useful.add(operand)
+                changed = True
+    return varied & useful
+
+
+def _value_operands(value) -> set[str]:
+    """Variables whose derivative can flow into the value of an operation."""
+    if isinstance(value, gast.Subscript):
+        return reads(value.value)
+    if isinstance(value, gast.Call):
+        out = set()
+        func = value.func
+        if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+            out |= {func.value.id}
+        for a in value.args:
+            out |= reads(a)
+        for k in value.keywords:
+            out |= reads(k.value)
+        return out
+    return reads(value)
+
+
+def assigned_before(func) -> dict[int, set[str]]:
+    """For each loop (by id), the names assigned earlier in source order, or parameters."""
+    seen = {a.id for a in func.args.args + func.args.kwonlyargs}
+    out = {}
+
+    def walk(stmts):
+        for s in stmts:
+            if isinstance(s, (gast.For, gast.While)):
+                out[id(s)] = set(seen)
+            if isinstance(s, gast.Assign):
+                seen.update(target_names(s.targets[0]))
+            if isinstance(s, gast.For):
+                seen.update(target_names(s.target))
+            if isinstance(s, (gast.If, gast.For, gast.While)):
+                walk(s.body)
+                walk(s.orelse)
+
+    walk(func.body)
+    return out

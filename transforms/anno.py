@@ -1,0 +1,42 @@
+"""Annotations: documented keys that passes attach to gast nodes.
+
+Annotations live in a dict attribute `_anno` on the node, so they survive
+`copy.deepcopy` and are invisible to `ast.unparse`.
+"""
+
+from __future__ import annotations
+
+# An Attribute chain rooted at a global (np.pi, math.sin): a constant reference.
+GLOBAL_REF = "global_ref"
+# On a loop: the variable that counts its iterations (while loops, loops with break).
+ITERATIONS = "iterations"
+# On the normalized FunctionDef: the name of the variable holding the result.
+RESULT = "result"
+# On a primal statement: the text of the user's line it came from.
+SOURCE_LINE = "source_line"
+# On a generated statement: the comment to print above it (`# Grad of: ...`).
+COMMENT = "comment"
+# On a tape push/pop statement: the id that pairs a push with its pop.
+TAPE_ID = "tape_id"
+
+_ATTR = "_anno"
+
+
+def setanno(node, key, value):
+    annos = getattr(node, _ATTR, None)
+    if annos is None:
+        annos = {}
+        setattr(node, _ATTR, annos)
+    annos[key] = value
+
+
+def getanno(node, key, default=None):
+    return getattr(node, _ATTR, {}).get(key, default)
+
+
+def hasanno(node, key) -> bool:
+    return key in getattr(node, _ATTR, {})
+
+
+def delanno(node, key):
+    getattr(node, _ATTR, {}).pop(key, None)

@@ -1,0 +1,111 @@
+"""From a generated gast function to a live Python function with source.
+
+`to_source(func)` prints the tree with `ast.unparse`, turning comment
+markers (statements annotated with `anno.COMMENT`) into `# ...` lines and
+filling empty blocks with `pass`. `compile_function(source, name, namespace)`
+compiles it under a stable pseudo-filename registered in `linecache`, so
+`inspect.getsource`, tracebacks and `pdb` show the generated lines.
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+import re
+import types
+
+import gast
+
+from transforms import anno
+
+_MARK = "__tangent_comment__:"
+_MARK_LINE = re.compile(r"^(\s*)(['\"])" + re.escape(_MARK) + r"(.*)\2$")
+
+
+def _prepare(stmts):
+    """Comment markers become string statements; empty blocks get `pass`."""
+    out = []
+    last_comment = None
+    for i, s in enumerate(stmts):
+        if anno.hasanno(s, anno.COMMENT):
+            following = stmts[i + 1] if i + 1 < len(stmts) else None
+            if following is None or anno.hasanno(following, anno.COMMENT):
+                continue  # a comment over nothing
+            if anno.getanno(s, anno.COMMENT) == last_comment:
+                continue  # the same line's adjoint, continued
+            last_comment = anno.getanno(s, anno.COMMENT)
+            out.append(gast.Expr(value=gast.Constant(value=_MARK + anno.getanno(s, anno.COMMENT), kind=None)))
+            continue
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list):
+                new = _prepare(inner)
+                if field == "body" and not new:
+                    new = [gast.Pass()]
+                setattr(s, field, new)
+        out.append(s)
+    return out
+
+
+def to_source(func) -> str:
+    func.body = _prepare(func.body) or [gast.Pass()]
+    tree = gast.gast_to_ast(gast.fix_missing_locations(func))
+    text = ast.unparse(ast.fix_missing_locations(tree))
+    lines = []
+    for line in text.splitlines():
+        m = _MARK_LINE.match(line)
+        if m:
+            comment = ast.literal_eval(m.group(2) + _MARK + m.group(3) + m.group(2))
+            lines.append(f"{m.group(1)}# {comment[len(_MARK):]}")
+        else:
+            lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+_counter = {"n": 0}
+
+
+def compile_function(
+    source: str,
+    name: str,
+    globals_: dict,
+    free: dict | None = None,
+    cells: dict | None = None,
+    header: str = "",
+):
+    """Compile `source` (one `def name`) into a function with live globals.
+
+    The function's globals are `globals_` itself (never modified), so it sees
+    later changes to the user's module. Names in `free` (helpers, rules'
+    modules, other generated functions) reach it through closure cells, as do
+    the user's own closure `cells`. The text `header + source` is registered
+    in `linecache` under a stable pseudo-filename, with line numbers matching
+    the compiled code, so `inspect.getsource`, tracebacks and `pdb` show it.
+    """
+    free = dict(free or {})
+    cells = dict(cells or {})
+    _counter["n"] += 1
+    filename = f"<tangent-generated {name} #{_counter['n']}>"
+    header = header.rstrip("\n")
+    display = f"{header}\n{source}" if header else source
+    params = sorted(set(free) | set(cells))
+    body = "".join("  " + line if line.strip() else line for line in source.splitlines(True))
+    # one header line keeps the def on the same line number in both texts
+    wrapper = f"def _tangent_scope({', '.join(params)}):\n{body}  return {name}\n"
+    if not header:
+        display = "\n" + source
+    linecache.cache[filename] = (len(display), None, display.splitlines(True), filename)
+    scope: dict = {}
+    exec(compile(wrapper, filename, "exec"), globals_, scope)
+    made = scope["_tangent_scope"](*[free.get(p) for p in params])
+    if cells:
+        # the user's own closure cells, shared so that later changes are seen
+        closure = tuple(
+            cells[v] if v in cells else made.__closure__[i]
+            for i, v in enumerate(made.__code__.co_freevars)
+        )
+        kwdefaults = made.__kwdefaults__
+        made = types.FunctionType(made.__code__, globals_, name, made.__defaults__, closure)
+        made.__kwdefaults__ = kwdefaults
+    made.__qualname__ = name
+    return made

@@ -1,0 +1,688 @@
+"""Normalization: desugar a fenced function into one operation per statement.
+
+Requires: `fence.check` has accepted the function.
+
+Guarantees on the output (the *normal form* every later pass relies on):
+- every assignment has one target: a variable (`x = op`) or an index write
+  (`x[idx] = atom`); `op` is a single operation (binary/unary operator,
+  comparison, call, attribute, subscript, tuple/list display, or a copy)
+  whose operands are *atoms* (names, constants, or references to globals
+  such as `np.pi`); the target is never one of its own operands;
+- `if` and `while` test a variable; `for` loops iterate over `range(...)`
+  with atomic bounds that the body does not reassign (loops over arrays,
+  `enumerate`, `zip` and lists become index loops);
+- `return` appears once, as the last statement (`return result_name`);
+- `break` appears only as the last statement of an `if` branch, `continue`
+  never: the rest of a loop body is moved into the branch that falls through;
+- loops containing `break`, and all `while` loops, count their iterations in
+  a variable named in the loop's `ITERATIONS` annotation;
+- no-ops for the derivative (docstrings, `pass`, `print`, `assert`,
+  annotations) are dropped; `x += e` becomes `x = x + e`; `a if c else b`,
+  `and`/`or` and chained comparisons become `if` statements (short-circuit
+  semantics kept); list comprehensions become loops that append.
+Every new statement keeps the `lineno` of the user's statement it came from.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import gast
+
+from transforms import anno
+from transforms.errors import UnsupportedConstructError
+from transforms.naming import Namer, names_in, sanitize
+from transforms.quoting import assign, const, name
+
+_OP_NAMES = {
+    gast.Add: "add",
+    gast.Sub: "sub",
+    gast.Mult: "mul",
+    gast.Div: "div",
+    gast.FloorDiv: "floordiv",
+    gast.Mod: "mod",
+    gast.Pow: "pow",
+    gast.MatMult: "matmul",
+    gast.USub: "neg",
+    gast.UAdd: "pos",
+    gast.Not: "not",
+    gast.Invert: "invert",
+    gast.Lt: "lt",
+    gast.LtE: "le",
+    gast.Gt: "gt",
+    gast.GtE: "ge",
+    gast.Eq: "eq",
+    gast.NotEq: "ne",
+    gast.Is: "is",
+    gast.IsNot: "isnot",
+    gast.In: "in",
+    gast.NotIn: "notin",
+    gast.BitAnd: "and",
+    gast.BitOr: "or",
+    gast.BitXor: "xor",
+    gast.LShift: "lshift",
+    gast.RShift: "rshift",
+}
+
+
+def assigned_names(nodes) -> set[str]:
+    """Names bound by assignments, loop targets and parameters in `nodes`."""
+    found = set()
+    if not isinstance(nodes, list):
+        nodes = [nodes]
+    for root in nodes:
+        for n in gast.walk(root):
+            if isinstance(n, gast.Name) and isinstance(n.ctx, (gast.Store, gast.Param)):
+                found.add(n.id)
+    return found
+
+
+def _is_atom(node) -> bool:
+    return isinstance(node, (gast.Name, gast.Constant)) or (
+        isinstance(node, gast.Attribute) and anno.getanno(node, anno.GLOBAL_REF, False)
+    )
+
+
+def _describe(node) -> str:
+    """A short readable stem for the temporary that will hold `node`."""
+    if isinstance(node, gast.Name):
+        return node.id
+    if isinstance(node, gast.Constant):
+        return ""
+    if isinstance(node, gast.Attribute):
+        return node.attr
+    if isinstance(node, gast.Call):
+        func = node.func
+        fname = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "call")
+        first = _describe(node.args[0]) if node.args else ""
+        if isinstance(func, gast.Attribute) and not anno.getanno(
+            func, anno.GLOBAL_REF, False
+        ):
+            first = _describe(func.value)
+        return f"{fname}_{first}" if first else fname
+    if isinstance(node, gast.BinOp):
+        left, right = _describe(node.left), _describe(node.right)
+        parts = [p for p in (left, _OP_NAMES.get(type(node.op), "op"), right) if p]
+        return "_".join(parts)
+    if isinstance(node, gast.UnaryOp):
+        return f"{_OP_NAMES.get(type(node.op), 'op')}_{_describe(node.operand)}"
+    if isinstance(node, gast.Compare):
+        parts = [_describe(node.left), _OP_NAMES.get(type(node.ops[0]), "cmp")]
+        parts.append(_describe(node.comparators[0]))
+        return "_".join(p for p in parts if p)
+    if isinstance(node, gast.Subscript):
+        return f"{_describe(node.value)}_item"
+    if isinstance(node, (gast.Tuple, gast.List)):
+        return "items"
+    return "t"
+
+
+class _Normalizer:
+    def __init__(self, func: gast.FunctionDef, info, namer: Namer):
+        self.func = func
+        self.info = info
+        self.namer = namer
+        self.locals = assigned_names(func)
+        self.lineno = func.lineno
+
+    # ----- helpers -----
+
+    def error(self, node, construct, hint):
+        return self.info.error(
+            UnsupportedConstructError, "unsupported construct", node, construct, hint
+        )
+
+    def temp(self, expr, base=None) -> str:
+        stem = base or sanitize(_describe(expr), 20) or "t"
+        return self.namer.temp(stem)
+
+    def emit(self, out, stmt):
+        stmt.lineno = self.lineno
+        out.append(stmt)
+        return stmt
+
+    def is_global_ref(self, node) -> bool:
+        """A name or attribute chain rooted at a non-local name (np.sin, SCALE)."""
+        root = node
+        while isinstance(root, gast.Attribute):
+            root = root.value
+        return isinstance(root, gast.Name) and root.id not in self.locals
+
+    # ----- expressions -----
+
+    def atom(self, node, out, base=None):
+        """Return an atom holding the value of `node`, emitting statements."""
+        if isinstance(node, (gast.Name, gast.Constant)):
+            return node
+        if isinstance(node, gast.Attribute) and self.is_global_ref(node):
+            anno.setanno(node, anno.GLOBAL_REF, True)
+            return node
+        if isinstance(node, gast.JoinedStr):
+            return node
+        value = self.op(node, out)
+        if _is_atom(value):
+            return value
+        tmp = self.temp(node, base)
+        self.emit(out, assign(tmp, value))
+        return name(tmp)
+
+    def op(self, node, out):
+        """Return a single-operation expression with atomic operands."""
+        if isinstance(node, (gast.Name, gast.Constant, gast.JoinedStr)):
+            return node
+        if isinstance(node, gast.Attribute):
+            if self.is_global_ref(node):
+                anno.setanno(node, anno.GLOBAL_REF, True)
+                return node
+            return gast.Attribute(value=self.atom(node.value, out), attr=node.attr, ctx=gast.Load())
+        if isinstance(node, gast.BinOp):
+            left = self.atom(node.left, out)
+            right = self.atom(node.right, out)
+            return gast.BinOp(left=left, op=node.op, right=right)
+        if isinstance(node, gast.UnaryOp):
+            operand = self.atom(node.operand, out)
+            if isinstance(node.op, gast.UAdd):
+                return operand
+            if isinstance(node.op, gast.USub) and isinstance(operand, gast.Constant):
+                if isinstance(operand.value, (int, float, complex)) and not isinstance(
+                    operand.value, bool
+                ):
+                    return const(-operand.value)
+            return gast.UnaryOp(op=node.op, operand=operand)
+        if isinstance(node, gast.Compare):
+            if len(node.ops) == 1:
+                left = self.atom(node.left, out)
+                right = self.atom(node.comparators[0], out)
+                return gast.Compare(left=left, ops=node.ops, comparators=[right])
+            # a < b < c  ->  t = a < b; if t: t = b < c   (b evaluated once)
+            operands = [self.atom(node.left, out)]
+            result = None
+            body = out
+            for op, comp in zip(node.ops, node.comparators):
+                right = self.atom(comp, body)
+                test = gast.Compare(left=operands[-1], ops=[op], comparators=[right])
+                if result is None:
+                    result = self.temp(test)
+                    self.emit(body, assign(result, test))
+                else:
+                    inner = []
+                    self.emit(inner, assign(result, test))
+                    branch = gast.If(test=name(result), body=inner, orelse=[])
+                    self.emit(body, branch)
+                    body = inner
+                operands.append(right)
+            return name(result)
+        if isinstance(node, gast.BoolOp):
+            result = self.temp(node, "both" if isinstance(node.op, gast.And) else "either")
+            first = self.op(node.values[0], out)
+            self.emit(out, assign(result, first))
+            body = out
+            for value in node.values[1:]:
+                inner = []
+                self.emit(inner, assign(result, self.op(value, inner)))
+                test = name(result)
+                if isinstance(node.op, gast.Or):
+                    test = gast.UnaryOp(op=gast.Not(), operand=name(result))
+                    cond = self.temp(test, f"not_{result.lstrip('_')}")
+                    self.emit(body, assign(cond, test))
+                    test = name(cond)
+                self.emit(body, gast.If(test=test, body=inner, orelse=[]))
+                body = inner
+            return name(result)
+        if isinstance(node, gast.IfExp):
+            test = self.atom(node.test, out)
+            result = self.temp(node, "choice")
+            body, orelse = [], []
+            self.emit(body, assign(result, self.op(node.body, body)))
+            self.emit(orelse, assign(result, self.op(node.orelse, orelse)))
+            self.emit(out, gast.If(test=test, body=body, orelse=orelse))
+            return name(result)
+        if isinstance(node, gast.Call):
+            return self.call(node, out)
+        if isinstance(node, gast.Subscript):
+            value = self.atom(node.value, out)
+            return gast.Subscript(value=value, slice=self.index(node.slice, out), ctx=gast.Load())
+        if isinstance(node, (gast.Tuple, gast.List)):
+            elts = [self.atom(e, out) for e in node.elts]
+            return type(node)(elts=elts, ctx=gast.Load())
+        if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
+            return name(self.comprehension(node, out))
+        raise self.error(node, type(node).__name__, "rewrite the expression with simpler operations")
+
+    def index(self, node, out):
+        if isinstance(node, gast.Slice):
+            parts = [
+                None if part is None else self.atom(part, out)
+                for part in (node.lower, node.upper, node.step)
+            ]
+            return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
+        if isinstance(node, gast.Tuple):
+            return gast.Tuple(elts=[self.index(e, out) for e in node.elts], ctx=gast.Load())
+        return self.atom(node, out)
+
+    def call(self, node, out):
+        func = node.func
+        if isinstance(func, gast.Attribute) and not self.is_global_ref(func):
+            # a method of a value: x.sum(axis=0)
+            func = gast.Attribute(value=self.atom(func.value, out), attr=func.attr, ctx=gast.Load())
+        elif isinstance(func, gast.Attribute):
+            anno.setanno(func, anno.GLOBAL_REF, True)
+        elif not isinstance(func, gast.Name):
+            raise self.error(node, "call of a computed function", "call a named function")
+        args = [self.atom(a, out) for a in node.args]
+        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out)) for k in node.keywords]
+        return gast.Call(func=func, args=args, keywords=keywords)
+
+    def comprehension(self, node, out) -> str:
+        gen = node.generators[0]
+        result = self.namer.new("items" if isinstance(node, gast.ListComp) else "items")
+        # comprehension variables do not leak in Python 3: give them fresh names
+        renames = {}
+        for target_name in assigned_names(gen.target):
+            fresh = self.namer.new(target_name)
+            renames[target_name] = fresh
+        target = _rename(copy.deepcopy(gen.target), renames)
+        elt = _rename(copy.deepcopy(node.elt), renames)
+        ifs = [_rename(copy.deepcopy(c), renames) for c in gen.ifs]
+        self.locals |= set(renames.values()) | {result}
+        self.emit(out, assign(result, gast.List(elts=[], ctx=gast.Load())))
+        append = gast.Expr(
+            value=gast.Call(
+                func=gast.Attribute(value=name(result), attr="append", ctx=gast.Load()),
+                args=[elt],
+                keywords=[],
+            )
+        )
+        body = [append]
+        for cond in reversed(ifs):
+            body = [gast.If(test=cond, body=body, orelse=[])]
+        loop = gast.For(target=target, iter=gen.iter, body=body, orelse=[], type_comment=None)
+        loop.lineno = self.lineno
+        out.extend(self.stmt(loop))
+        return result
+
+    # ----- statements -----
+
+    def block(self, stmts):
+        out = []
+        for s in stmts:
+            out.extend(self.stmt(s))
+        return out
+
+    def stmt(self, node):
+        saved = self.lineno
+        self.lineno = getattr(node, "lineno", None) or saved
+        try:
+            return self._stmt(node)
+        finally:
+            self.lineno = saved
+
+    def _stmt(self, node):
+        out = []
+        if isinstance(node, gast.Assign):
+            value = node.value
+            if len(node.targets) > 1:
+                first, *others = node.targets
+                out.extend(self.stmt(_at(gast.Assign(targets=[first], value=value, type_comment=None), node)))
+                source = first
+                for target in others:
+                    out.extend(self.stmt(_at(gast.Assign(targets=[target], value=_load(source), type_comment=None), node)))
+                return out
+            self.assign_to(node.targets[0], value, out)
+            return out
+        if isinstance(node, gast.AnnAssign):
+            if node.value is None:
+                return []
+            return self.stmt(_at(gast.Assign(targets=[node.target], value=node.value, type_comment=None), node))
+        if isinstance(node, gast.AugAssign):
+            value = gast.BinOp(left=_load(node.target), op=node.op, right=node.value)
+            return self.stmt(_at(gast.Assign(targets=[node.target], value=value, type_comment=None), node))
+        if isinstance(node, gast.Expr):
+            value = node.value
+            if isinstance(value, gast.Constant):
+                return []  # docstring or bare constant
+            if isinstance(value, gast.Call) and isinstance(value.func, gast.Name):
+                if value.func.id == "print" and "print" not in self.locals:
+                    return []
+            if (
+                isinstance(value, gast.Call)
+                and isinstance(value.func, gast.Attribute)
+                and value.func.attr == "append"
+                and isinstance(value.func.value, gast.Name)
+                and value.func.value.id in self.locals
+                and len(value.args) == 1
+            ):
+                arg = self.atom(value.args[0], out)
+                call = gast.Call(func=value.func, args=[arg], keywords=[])
+                self.emit(out, gast.Expr(value=call))
+                return out
+            self.emit(out, gast.Expr(value=self.op(value, out)))
+            return out
+        if isinstance(node, (gast.Pass, gast.Assert)):
+            return []
+        if isinstance(node, gast.If):
+            test = self.atom(node.test, out, "cond")
+            branch = gast.If(test=test, body=self.block(node.body), orelse=self.block(node.orelse))
+            self.emit(out, branch)
+            return out
+        if isinstance(node, gast.For):
+            return self.for_loop(node)
+        if isinstance(node, gast.While):
+            return self.while_loop(node)
+        if isinstance(node, gast.Return):
+            value = node.value if node.value is not None else const(None)
+            result = self.result_name
+            op = self.op(value, out)
+            if not (isinstance(op, gast.Name) and op.id == result):
+                self.emit(out, assign(result, op))
+            return out
+        if isinstance(node, gast.Break):
+            self.emit(out, gast.Break())
+            return out
+        if isinstance(node, gast.Continue):
+            return []  # the restructuring made every continue a fall-through
+        raise self.error(node, type(node).__name__, "rewrite it with supported statements")
+
+    def assign_to(self, target, value, out):
+        if isinstance(target, gast.Name):
+            op = self.op(value, out)
+            if isinstance(op, gast.Name) and op.id == target.id:
+                return
+            if target.id in names_in(op) and not isinstance(op, gast.Name):
+                tmp = self.temp(value)
+                self.emit(out, assign(tmp, op))
+                op = name(tmp)
+            self.emit(out, assign(target.id, op))
+        elif isinstance(target, (gast.Tuple, gast.List)):
+            if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+                targets = assigned_names(target)
+                atoms = []
+                for elt in value.elts:
+                    a = self.atom(elt, out)
+                    if isinstance(a, gast.Name) and a.id in targets:
+                        tmp = self.namer.temp(a.id)
+                        self.emit(out, assign(tmp, a))
+                        a = name(tmp)
+                    atoms.append(a)
+                for t, a in zip(target.elts, atoms):
+                    self.assign_to(t, a, out)
+            else:
+                whole = self.atom(value, out, "values")
+                for i, t in enumerate(target.elts):
+                    item = gast.Subscript(value=whole, slice=const(i), ctx=gast.Load())
+                    self.assign_to(t, item, out)
+        elif isinstance(target, gast.Subscript):
+            if not isinstance(target.value, gast.Name):
+                raise self.error(target, "nested index assignment", "assign to a variable first")
+            index = self.index(target.slice, out)
+            rhs = self.atom(value, out)
+            store = gast.Subscript(value=name(target.value.id), slice=index, ctx=gast.Store())
+            self.emit(out, gast.Assign(targets=[store], value=rhs, type_comment=None))
+        else:
+            raise self.error(target, "assignment target", "assign to a variable")
+
+    def for_loop(self, node):
+        out = []
+        iterable = node.iter
+        target = node.target
+        pre = []  # statements at the start of each iteration
+        func = iterable.func if isinstance(iterable, gast.Call) else None
+        fname = func.id if isinstance(func, gast.Name) and func.id not in self.locals else None
+        if fname == "range" and isinstance(target, gast.Name) and not iterable.keywords:
+            bounds = [self.atom(a, out) for a in iterable.args]
+            loop_var = target.id
+        else:
+            if fname == "enumerate" and isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2:
+                seq = self.atom(iterable.args[0], out, "seq")
+                start = iterable.args[1] if len(iterable.args) > 1 else None
+                for k in iterable.keywords:
+                    if k.arg == "start":
+                        start = k.value
+                index_target, item_target = target.elts
+                if isinstance(index_target, gast.Name) and start is None:
+                    loop_var = index_target.id
+                else:
+                    loop_var = self.namer.new("i")
+                count = self.temp(None, f"len_{_describe(seq)}")
+                self.emit(out, assign(count, gast.Call(func=name("len"), args=[seq], keywords=[])))
+                bounds = [name(count)]
+                if loop_var != getattr(index_target, "id", None):
+                    index_value = name(loop_var) if start is None else gast.BinOp(left=name(loop_var), op=gast.Add(), right=start)
+                    pre.append(gast.Assign(targets=[index_target], value=index_value, type_comment=None))
+                pre.append(gast.Assign(targets=[item_target], value=gast.Subscript(value=seq, slice=name(loop_var), ctx=gast.Load()), type_comment=None))
+            elif fname == "zip" and isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == len(iterable.args):
+                seqs = [self.atom(a, out, "seq") for a in iterable.args]
+                loop_var = self.namer.new("i")
+                lengths = [gast.Call(func=name("len"), args=[s], keywords=[]) for s in seqs]
+                count = self.temp(None, "n_items")
+                length = lengths[0] if len(lengths) == 1 else gast.Call(func=name("min"), args=lengths, keywords=[])
+                out_len = []
+                self.emit(out_len, assign(count, length))
+                # min(len(a), len(b)) is two operations: normalize it
+                for s in out_len:
+                    self.assign_to(s.targets[0], s.value, out)
+                bounds = [name(count)]
+                for t, s in zip(target.elts, seqs):
+                    pre.append(gast.Assign(targets=[t], value=gast.Subscript(value=s, slice=name(loop_var), ctx=gast.Load()), type_comment=None))
+            else:
+                seq = self.atom(iterable, out, "seq")
+                loop_var = self.namer.new("i")
+                count = self.temp(None, f"len_{_describe(seq)}")
+                self.emit(out, assign(count, gast.Call(func=name("len"), args=[seq], keywords=[])))
+                bounds = [name(count)]
+                pre.append(gast.Assign(targets=[target], value=gast.Subscript(value=seq, slice=name(loop_var), ctx=gast.Load()), type_comment=None))
+        for p in pre:
+            p.lineno = node.lineno
+        self.locals.add(loop_var)
+        body = self.block(pre + node.body)
+        changed = assigned_names(body)
+        safe = []
+        for b in bounds:
+            if isinstance(b, gast.Name) and b.id in changed | {loop_var}:
+                tmp = self.namer.temp(b.id)
+                self.emit(out, assign(tmp, b))
+                b = name(tmp)
+            safe.append(b)
+        rng = gast.Call(func=name("range"), args=safe, keywords=[])
+        loop = gast.For(target=name(loop_var, store=True), iter=rng, body=body, orelse=[], type_comment=None)
+        if _has_break(body):
+            self.count_iterations(loop, out)
+        self.emit(out, loop)
+        return out
+
+    def while_loop(self, node):
+        out = []
+        test = self.atom(node.test, out, "cond")
+        body = self.block(node.body)
+        if not isinstance(node.test, (gast.Name, gast.Constant)):
+            # the test reads values the body changes: evaluate it again
+            recompute = []
+            self.emit_test(node.test, test.id, recompute)
+            body = body + recompute
+        loop = gast.While(test=test, body=body, orelse=[])
+        self.count_iterations(loop, out)
+        self.emit(out, loop)
+        return out
+
+    def emit_test(self, expr, cond_name, out):
+        saved = self.lineno
+        value = self.op(copy.deepcopy(expr), out)
+        self.emit(out, assign(cond_name, value))
+        self.lineno = saved
+
+    def count_iterations(self, loop, out):
+        counter = self.namer.new("n_iterations")
+        self.locals.add(counter)
+        self.emit(out, assign(counter, const(0)))
+        bump = assign(counter, gast.BinOp(left=name(counter), op=gast.Add(), right=const(1)))
+        bump.lineno = self.lineno
+        loop.body.insert(0, bump)
+        anno.setanno(loop, anno.ITERATIONS, counter)
+
+
+def _at(new, old):
+    new.lineno = getattr(old, "lineno", None)
+    return new
+
+
+def _load(target):
+    node = copy.deepcopy(target)
+    for n in gast.walk(node):
+        if hasattr(n, "ctx"):
+            n.ctx = gast.Load()
+    return node
+
+
+def _rename(node, renames):
+    for n in gast.walk(node):
+        if isinstance(n, gast.Name) and n.id in renames:
+            n.id = renames[n.id]
+    return node
+
+
+def _has_break(body) -> bool:
+    for s in body:
+        if isinstance(s, gast.Break):
+            return True
+        if isinstance(s, gast.If) and (_has_break(s.body) or _has_break(s.orelse)):
+            return True
+    return False
+
+
+# ----- control-flow restructuring (before normalization) -----
+
+_JUMPS = (gast.Return, gast.Break, gast.Continue)
+
+
+def _may_jump(stmt, loop_level=True) -> bool:
+    """Whether `stmt` may leave its block by return/break/continue."""
+    if isinstance(stmt, _JUMPS):
+        return True
+    if isinstance(stmt, gast.If):
+        return any(_may_jump(s) for s in stmt.body + stmt.orelse)
+    if isinstance(stmt, (gast.For, gast.While)):
+        return any(isinstance(n, gast.Return) for n in gast.walk(stmt))
+    return False
+
+
+def _always_jumps(block) -> bool:
+    for s in block:
+        if isinstance(s, _JUMPS):
+            return True
+        if isinstance(s, gast.If) and _always_jumps(s.body) and _always_jumps(s.orelse):
+            return True
+    return False
+
+
+def _lower(stmts):
+    """Move the statements after a jumping `if` into its falling-through branches."""
+    out = []
+    for k, s in enumerate(stmts):
+        if isinstance(s, _JUMPS):
+            out.append(s)
+            return out
+        if isinstance(s, gast.If) and _may_jump(s):
+            rest = stmts[k + 1 :]
+            body = s.body + ([] if _always_jumps(s.body) else copy.deepcopy(rest))
+            orelse = s.orelse + ([] if _always_jumps(s.orelse) else copy.deepcopy(rest))
+            s.body, s.orelse = _lower(body), _lower(orelse)
+            out.append(s)
+            return out
+        if isinstance(s, gast.If):
+            s.body, s.orelse = _lower(s.body), _lower(s.orelse)
+        elif isinstance(s, (gast.For, gast.While)):
+            s.body = _lower(s.body)
+        out.append(s)
+    return out
+
+
+def _returns_in_loops(stmts, flag, result, depth, namer_state):
+    """Replace `return v` inside loops by `result = v; flag = True; break`."""
+    out = []
+    for s in stmts:
+        if isinstance(s, gast.Return) and depth > 0:
+            namer_state["used"] = True
+            value = s.value if s.value is not None else const(None)
+            out.append(_at(gast.Assign(targets=[name(result, True)], value=value, type_comment=None), s))
+            out.append(_at(assign(flag, const(True)), s))
+            out.append(_at(gast.Break(), s))
+            continue
+        if isinstance(s, gast.If):
+            s.body = _returns_in_loops(s.body, flag, result, depth, namer_state)
+            s.orelse = _returns_in_loops(s.orelse, flag, result, depth, namer_state)
+        elif isinstance(s, (gast.For, gast.While)):
+            inner = {"used": False}
+            s.body = _returns_in_loops(s.body, flag, result, depth + 1, inner)
+            if inner["used"]:
+                namer_state["used"] = True
+                out.append(s)
+                leave = gast.Break() if depth > 0 else gast.Return(value=name(result))
+                out.append(_at(gast.If(test=name(flag), body=[_at(leave, s)], orelse=[]), s))
+                continue
+        out.append(s)
+    return out
+
+
+def normalize(func: gast.FunctionDef, info, namer: Namer | None = None):
+    """Return a new FunctionDef in normal form (see the module docstring)."""
+    func = copy.deepcopy(func)
+    namer = namer or Namer(names_in(func))
+    namer.used |= names_in(func)
+    args = func.args
+    for a in args.args + args.kwonlyargs + list(getattr(args, "posonlyargs", []) or []):
+        a.annotation = None
+    func.returns = None
+    flag = namer.new("returned")
+    result = namer.new("result")
+    state = {"used": False}
+    body = _returns_in_loops(func.body, flag, result, 0, state)
+    if state["used"]:
+        body.insert(0, _at(assign(flag, const(False)), func))
+    body = _lower(body)
+    if not _always_jumps(body) or _falls_through(body):
+        if not any(isinstance(n, gast.Return) for n in gast.walk(func)):
+            raise info.error(
+                UnsupportedConstructError,
+                "the function returns None",
+                func,
+                "no return statement",
+                "return the value to differentiate",
+            )
+        raise info.error(
+            UnsupportedConstructError,
+            "some paths through the function return no value",
+            func,
+            "missing return",
+            "make every branch return a value",
+        )
+    normalizer = _Normalizer(func, info, namer)
+    normalizer.result_name = result
+    normalizer.locals |= {flag, result}
+    new_body = normalizer.block(body)
+    ret = gast.Return(value=name(result))
+    ret.lineno = getattr(_last_return(func), "lineno", func.lineno)
+    new_body.append(ret)
+    func.body = new_body
+    anno.setanno(func, anno.RESULT, result)
+    return func
+
+
+def _falls_through(block) -> bool:
+    """True if some path through `block` reaches its end."""
+    if not block:
+        return True
+    last = block[-1]
+    if isinstance(last, gast.Return):
+        return False
+    if isinstance(last, gast.If):
+        return _falls_through(last.body) or _falls_through(last.orelse)
+    return True
+
+
+def _last_return(func):
+    last = None
+    for n in gast.walk(func):
+        if isinstance(n, gast.Return):
+            if last is None or (getattr(n, "lineno", 0) or 0) > (getattr(last, "lineno", 0) or 0):
+                last = n
+    return last

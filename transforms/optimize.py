@@ -1,0 +1,413 @@
+"""Optimization of generated code, run to a fixed point.
+
+Every pass takes and returns a list of statements (a function body) and
+never changes what the code computes. `optimize(body, live_at_exit,
+substitutable)` runs them all until nothing changes. `substitutable` names
+the variables the compiler invented (temporaries, their adjoints): only those
+may be folded away; the user's own variables always stay visible.
+
+Passes, each as "before => after":
+
+- dead code: `t = e` with `t` never read afterwards => (removed), when `e`
+  has no effect (no tape operation, no call marked impure);
+- zero propagation: `dx = 0.0; ...; dx = dx + g` => `dx = g` (also
+  `add_grad(dx, g)` and `zeros_like(x)`, across branches and loop iterations);
+- accumulation merge: `dx = g1; ...; dx = dx + g2` => `dx = g1 + g2` when
+  nothing in between reads `dx` or changes what `g1` reads;
+- copy propagation: `a = b; ...; use(a)` => `use(b)` until `a` or `b` changes;
+- forward substitution: `t = e; ...; use(t)` => `use(e)` when `t` is read
+  exactly once and nothing in between changes what `e` reads;
+- constant folding: `x + 0.0` => `x`, `x * 1.0` => `x`, `if True: A` => `A`.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import gast
+
+from transforms import anno
+from transforms.analysis import Liveness, reads, target_names, written
+
+ZERO_FACTORIES = ("zeros_like",)
+
+
+# ----- helpers -----
+
+
+def _is_pure(expr) -> bool:
+    for n in gast.walk(expr):
+        if isinstance(n, gast.Call):
+            if anno.getanno(n, "impure"):
+                return False
+            f = n.func
+            if isinstance(f, gast.Attribute) and f.attr in ("pop", "append", "extend"):
+                return False
+    return True
+
+
+def _is_zero(expr) -> bool:
+    if isinstance(expr, gast.Constant) and not isinstance(expr.value, bool):
+        return isinstance(expr.value, (int, float)) and expr.value == 0
+    if isinstance(expr, gast.Call) and isinstance(expr.func, gast.Name):
+        return expr.func.id in ZERO_FACTORIES
+    return False
+
+
+def _is_const(expr, value) -> bool:
+    return (
+        isinstance(expr, gast.Constant)
+        and not isinstance(expr.value, bool)
+        and isinstance(expr.value, (int, float))
+        and expr.value == value
+    )
+
+
+def _simple_assign(s):
+    """(name, value) for `name = value`, else None."""
+    if (
+        isinstance(s, gast.Assign)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+    ):
+        return s.targets[0].id, s.value
+    return None
+
+
+def _accumulation(s):
+    """(name, increment, helper) for `v = v + g` or `v = add_grad(v, g)`."""
+    pair = _simple_assign(s)
+    if pair is None:
+        return None
+    v, value = pair
+    if (
+        isinstance(value, gast.BinOp)
+        and isinstance(value.op, gast.Add)
+        and isinstance(value.left, gast.Name)
+        and value.left.id == v
+        and v not in reads(value.right)
+    ):
+        return v, value.right, None
+    if (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Name)
+        and value.func.id == "add_grad"
+        and len(value.args) == 2
+        and isinstance(value.args[0], gast.Name)
+        and value.args[0].id == v
+        and v not in reads(value.args[1])
+    ):
+        return v, value.args[1], "add_grad"
+    return None
+
+
+def _blocks(stmts):
+    """Every statement list in a body, outermost first."""
+    yield stmts
+    for s in stmts:
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if inner:
+                yield from _blocks(inner)
+
+
+def _direct_exprs(s):
+    """The expressions a statement evaluates itself (not in nested blocks)."""
+    if isinstance(s, gast.Assign):
+        out = [s.value]
+        target = s.targets[0]
+        if isinstance(target, gast.Subscript):
+            out += [target.value, target.slice]
+        return out
+    if isinstance(s, gast.Expr):
+        return [s.value]
+    if isinstance(s, gast.If):
+        return [s.test]
+    if isinstance(s, gast.For):
+        return [s.iter]
+    if isinstance(s, gast.Return) and s.value is not None:
+        return [s.value]
+    return []
+
+
+def _count_reads(node, var) -> int:
+    return sum(
+        1
+        for n in gast.walk(node)
+        if isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, gast.Load)
+    )
+
+
+class _Replace(gast.NodeTransformer):
+    def __init__(self, var, value):
+        self.var = var
+        self.value = value
+
+    def visit_Name(self, node):
+        if node.id == self.var and isinstance(node.ctx, gast.Load):
+            return copy.deepcopy(self.value)
+        return node
+
+
+def _replace_in(node, var, value):
+    return _Replace(var, value).visit(node)
+
+
+def _replace_direct(s, var, value):
+    """Replace reads of `var` in the statement's own expressions."""
+    if isinstance(s, gast.Assign):
+        s.value = _replace_in(s.value, var, value)
+        target = s.targets[0]
+        if isinstance(target, gast.Subscript):
+            target.value = _replace_in(target.value, var, value)
+            target.slice = _replace_in(target.slice, var, value)
+    elif isinstance(s, gast.Expr):
+        s.value = _replace_in(s.value, var, value)
+    elif isinstance(s, gast.If):
+        s.test = _replace_in(s.test, var, value)
+    elif isinstance(s, gast.For):
+        s.iter = _replace_in(s.iter, var, value)
+    elif isinstance(s, gast.Return) and s.value is not None:
+        s.value = _replace_in(s.value, var, value)
+
+
+# ----- passes -----
+
+
+def dead_code(body, live_at_exit):
+    changed = False
+    while True:
+        live = Liveness(body, live_at_exit)
+        removed = False
+        for block in _blocks(body):
+            keep = []
+            for s in block:
+                if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Subscript):
+                    names = target_names(s.targets[0])
+                    if names and not (names & live.live_out(s)) and _is_pure(s.value):
+                        if anno.getanno(s, anno.TAPE_ID) is None:
+                            removed = True
+                            continue
+                keep.append(s)
+            block[:] = keep
+        if not removed:
+            return changed
+        changed = True
+
+
+def zero_propagation(body):
+    """Rewrite accumulations into variables known to hold zero."""
+    state = {"changed": False}
+
+    def run_block(stmts, zeros, rewrite):
+        for s in stmts:
+            zeros = run_stmt(s, zeros, rewrite)
+        return zeros
+
+    def run_stmt(s, zeros, rewrite):
+        acc = _accumulation(s)
+        if acc is not None:
+            v, increment, _ = acc
+            if v in zeros and rewrite:
+                s.value = increment
+                state["changed"] = True
+            return zeros - {v}
+        pair = _simple_assign(s)
+        if pair is not None:
+            v, value = pair
+            zeros = zeros - {v}
+            if _is_zero(value):
+                zeros = zeros | {v}
+            return zeros
+        if isinstance(s, gast.If):
+            a = run_block(s.body, set(zeros), rewrite)
+            b = run_block(s.orelse, set(zeros), rewrite)
+            return a & b
+        if isinstance(s, (gast.For, gast.While)):
+            head = set(zeros)
+            while True:
+                out = run_block(s.body, set(head), False)
+                new = head & out
+                if new == head:
+                    break
+                head = new
+            run_block(s.body, set(head), rewrite)
+            return head
+        return zeros - written([s])
+
+    run_block(body, set(), True)
+    return state["changed"]
+
+
+def merge_accumulations(body):
+    """`v = g1; ...; v = v + g2` => `v = g1 + g2` within one block."""
+    changed = False
+    for block in _blocks(body):
+        i = 0
+        while i < len(block):
+            pair = _simple_assign(block[i])
+            if pair is None or anno.getanno(block[i], anno.TAPE_ID) is not None:
+                i += 1
+                continue
+            v, first = pair
+            if not _is_pure(first):
+                i += 1
+                continue
+            needs = reads(first) | {v}
+            merged = False
+            for j in range(i + 1, len(block)):
+                s = block[j]
+                acc = _accumulation(s)
+                if acc is not None and acc[0] == v:
+                    _, increment, helper = acc
+                    if helper == "add_grad":
+                        s.value = gast.Call(
+                            func=gast.Name(id="add_grad", ctx=gast.Load(), annotation=None, type_comment=None),
+                            args=[first, increment],
+                            keywords=[],
+                        )
+                    else:
+                        s.value = gast.BinOp(left=first, op=gast.Add(), right=increment)
+                    del block[i]
+                    merged = changed = True
+                    break
+                if v in reads(s) or (written([s]) & needs):
+                    break
+            if not merged:
+                i += 1
+    return changed
+
+
+def copy_propagation(body, substitutable):
+    changed = False
+    for block in _blocks(body):
+        for i, s in enumerate(block):
+            pair = _simple_assign(s)
+            if pair is None or not isinstance(pair[1], gast.Name):
+                continue
+            a, b = pair[0], pair[1].id
+            if a not in substitutable or a == b:
+                continue
+            if anno.getanno(s, anno.TAPE_ID) is not None:
+                continue
+            for later in block[i + 1 :]:
+                w = written([later])
+                if a in w or b in w:
+                    if isinstance(later, gast.Assign) and _count_reads(later.value, a):
+                        _replace_direct(later, a, gast.Name(id=b, ctx=gast.Load(), annotation=None, type_comment=None))
+                        changed = True
+                    break
+                if _count_reads(later, a):
+                    _Replace(a, gast.Name(id=b, ctx=gast.Load(), annotation=None, type_comment=None)).visit(later)
+                    changed = True
+    return changed
+
+
+def forward_substitution(body, substitutable, live_at_exit):
+    changed = False
+    while True:
+        live = Liveness(body, live_at_exit)
+        if not _substitute_once(body, substitutable, live):
+            return changed
+        changed = True
+
+
+def _substitute_once(body, substitutable, live):
+    for block in _blocks(body):
+        for i, s in enumerate(block):
+            pair = _simple_assign(s)
+            if pair is None:
+                continue
+            t, value = pair
+            if t not in substitutable or not _is_pure(value):
+                continue
+            if anno.getanno(s, anno.TAPE_ID) is not None or t in reads(value):
+                continue
+            deps = reads(value)
+            total = 0
+            use = None
+            for j in range(i + 1, len(block)):
+                later = block[j]
+                n = _count_reads(later, t)
+                if n:
+                    total += n
+                    if use is None:
+                        use = j
+                if t in written([later]):
+                    break
+            if total != 1 or use is None:
+                continue
+            target = block[use]
+            if sum(_count_reads(e, t) for e in _direct_exprs(target)) != 1:
+                continue
+            if t in live.live_out(target):
+                continue
+            if isinstance(target, gast.For):
+                continue
+            between = block[i + 1 : use]
+            if written(between) & (deps | {t}):
+                continue
+            _replace_direct(target, t, value)
+            del block[i]
+            return True
+    return False
+
+
+def constant_folding(body):
+    changed = False
+
+    class Fold(gast.NodeTransformer):
+        def visit_BinOp(self, node):
+            nonlocal changed
+            self.generic_visit(node)
+            op = node.op
+            if isinstance(op, gast.Add):
+                if _is_const(node.right, 0) and not _is_const(node.left, 0):
+                    changed = True
+                    return node.left
+                if _is_const(node.left, 0):
+                    changed = True
+                    return node.right
+            if isinstance(op, gast.Mult):
+                if _is_const(node.right, 1):
+                    changed = True
+                    return node.left
+                if _is_const(node.left, 1):
+                    changed = True
+                    return node.right
+            if isinstance(op, gast.Sub) and _is_const(node.right, 0):
+                changed = True
+                return node.left
+            if isinstance(op, gast.Div) and _is_const(node.right, 1):
+                changed = True
+                return node.left
+            return node
+
+    folder = Fold()
+    for block in _blocks(body):
+        new = []
+        for s in block:
+            folder.visit(s)
+            if isinstance(s, gast.If) and isinstance(s.test, gast.Constant):
+                new.extend(s.body if s.test.value else s.orelse)
+                changed = True
+                continue
+            new.append(s)
+        block[:] = new
+    return changed
+
+
+def optimize(body, live_at_exit, substitutable, max_rounds=20):
+    """Run every pass until none changes the code."""
+    for _ in range(max_rounds):
+        changed = False
+        changed |= constant_folding(body)
+        changed |= zero_propagation(body)
+        changed |= dead_code(body, live_at_exit)
+        changed |= merge_accumulations(body)
+        changed |= copy_propagation(body, substitutable)
+        changed |= dead_code(body, live_at_exit)
+        changed |= forward_substitution(body, substitutable, live_at_exit)
+        if not changed:
+            break
+    return body

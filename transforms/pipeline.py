@@ -1,0 +1,189 @@
+"""The compiler pipeline, in order, in one place.
+
+    parse -> fence -> normalize -> reverse mode -> optimize / prune the tape
+          -> assemble the gradient function -> (codegen: unparse, compile)
+
+`gradient_ast(...)` runs every stage and returns the gradient as a gast
+FunctionDef plus what the caller needs to compile it. Each stage's output can
+be printed with `quoting.to_source` for debugging (`stages=` collects them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gast
+
+from transforms import anno, fence
+from transforms.errors import BadWrtError
+from transforms.naming import Namer, names_in
+from transforms.normalize import normalize
+from transforms.optimize import optimize
+from transforms.quoting import assign, const, name
+from transforms.reverse import TAPE, ReverseMode, prune_tape
+
+
+@dataclass
+class Gradient:
+    node: gast.FunctionDef
+    name: str
+    seed: str
+    imports: dict = field(default_factory=dict)
+    stages: dict[str, str] = field(default_factory=dict)
+
+
+def resolve_wrt(func_node, info, wrt):
+    params = [a.id for a in func_node.args.args]
+    if isinstance(wrt, (int, str)):
+        wrt = (wrt,)
+    names = []
+    for w in wrt:
+        if isinstance(w, bool) or not isinstance(w, (int, str)):
+            raise info.error(BadWrtError, "wrt must hold parameter indices or names", None, repr(w))
+        if isinstance(w, int):
+            if not -len(params) <= w < len(params):
+                raise info.error(
+                    BadWrtError,
+                    f"wrt index {w} is out of range",
+                    None,
+                    f"the function has {len(params)} positional parameters: {', '.join(params)}",
+                )
+            names.append(params[w])
+        else:
+            if w not in params:
+                raise info.error(
+                    BadWrtError,
+                    f"wrt names no parameter '{w}'",
+                    None,
+                    f"parameters: {', '.join(params)}",
+                )
+            names.append(w)
+    if not names:
+        raise info.error(BadWrtError, "wrt is empty", None)
+    return names
+
+
+def gradient_ast(
+    func_node,
+    info,
+    wrt,
+    rules,
+    namespace,
+    call_gradient,
+    *,
+    optimized=True,
+    returns="grads",
+    check_scalar=True,
+    reserved=(),
+    keep_stages=False,
+):
+    """The gradient of `func_node` as a gast FunctionDef.
+
+    returns: "grads" (the gradients), "grads_value" (`(grads, value)`, for
+    `preserve_result`) or "value_grads" (`(value, grads)`).
+    check_scalar: whether the generated code checks that the output is a scalar.
+    """
+    stages = {}
+    from transforms.quoting import to_source
+
+    fence.check(func_node, info)
+    wrt_names = resolve_wrt(func_node, info, wrt)
+    namer = _namer(func_node, reserved)
+    normal = normalize(func_node, info, namer)
+    if keep_stages:
+        stages["normalized"] = to_source(normal)
+    mode = ReverseMode(normal, info, wrt_names, rules, namespace, namer, call_gradient)
+    fwd, bwd = mode.run()
+    result = anno.getanno(normal, anno.RESULT)
+    seed = namer.adjoint(result)
+
+    inits = []
+    zeros_like = mode.runtime_name("zeros_like")
+    for w in wrt_names:
+        inits.append(
+            assign(namer.adjoint(w), gast.Call(func=name(zeros_like), args=[name(w)], keywords=[]))
+        )
+    for v in sorted(mode.active - set(wrt_names) - {result}):
+        inits.append(assign(namer.adjoint(v), const(0.0)))
+
+    grads = [name(namer.adjoint(w)) for w in wrt_names]
+    grad_value = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
+    if returns == "grads_value":
+        value = gast.Tuple(elts=[grad_value, name(result)], ctx=gast.Load())
+    elif returns == "value_grads":
+        value = gast.Tuple(elts=[name(result), grad_value], ctx=gast.Load())
+    else:
+        value = grad_value
+    if check_scalar:
+        check = gast.Expr(
+            value=gast.Call(func=name(mode.runtime_name("check_scalar")), args=[name(result)], keywords=[])
+        )
+        anno.setanno(check.value, "impure", True)
+        inits.insert(0, check)
+    ret = gast.Return(value=value)
+    live_at_exit = {n.id for n in gast.walk(value) if isinstance(n, gast.Name)}
+
+    tape_init = assign(TAPE, gast.List(elts=[], ctx=gast.Load()))
+    body = [tape_init, *fwd, *inits, *bwd, ret]
+    if keep_stages:
+        stages["unoptimized"] = to_source(_function(normal, namer, body, seed, []))
+    substitutable = mode.substitutable | {namer.adjoint(t) for t in namer.temps}
+    substitutable |= set(namer.temps) | {result}
+    for _ in range(10):
+        if optimized:
+            optimize(body, live_at_exit, substitutable)
+        before = _count(body)
+        body, has_tape = prune_tape(body, live_at_exit)
+        if _count(body) == before:
+            break
+    if not has_tape:
+        body = [s for s in body if s is not tape_init]
+
+    grad_name = namer.new(f"d{func_node.name}")
+    node = _function(normal, namer, body, seed, [], name_=grad_name)
+    return Gradient(node=node, name=grad_name, seed=seed, imports=mode.imports, stages=stages)
+
+
+def _namer(func_node, reserved):
+    return Namer(names_in(func_node) | set(reserved) | {TAPE})
+
+
+def seed_name(func_node, reserved=()) -> str:
+    """The name the gradient of `func_node` gives its seed parameter (`dresult`).
+
+    Deterministic: the same as `gradient_ast` chooses, without running it.
+    """
+    namer = _namer(func_node, reserved)
+    namer.new("returned")
+    return namer.adjoint(namer.new("result"))
+
+
+def _count(body):
+    return sum(1 for s in body for _ in gast.walk(s))
+
+
+def _function(normal, namer, body, seed, extra, name_=None):
+    import copy
+
+    args = copy.deepcopy(normal.args)
+    seed_arg = gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None)
+    n_default = len(args.defaults)
+    positional = args.args
+    # the seed follows the positional parameters and always has a default
+    if n_default == 0:
+        args.defaults = [const(1.0)]
+    else:
+        args.defaults = list(args.defaults) + [const(1.0)]
+    args.args = list(positional) + [seed_arg]
+    if n_default == 0:
+        # defaults align with the last parameters: only the seed has one
+        pass
+    return gast.FunctionDef(
+        name=name_ or f"d{normal.name}",
+        args=args,
+        body=body,
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
+    )

@@ -1,0 +1,47 @@
+"""Conversions between source text and gast trees.
+
+`to_source` unparses with the standard library's `ast.unparse` (astor is
+unmaintained and cannot print newer syntax); `quote` parses a statement or an
+expression from text. Both are pure: they never modify their input.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import gast
+
+
+def to_source(node) -> str:
+    """Return the source text of a gast node (module, statement or expression)."""
+    if isinstance(node, list):
+        return "\n".join(to_source(n) for n in node)
+    tree = gast.gast_to_ast(gast.fix_missing_locations(node))
+    return ast.unparse(tree)
+
+
+def quote(src: str):
+    """Parse `src` into a gast statement (or a list of them) or an expression.
+
+    A single expression statement is returned as its expression.
+    """
+    body = gast.parse(src).body
+    if len(body) == 1:
+        stmt = body[0]
+        if isinstance(stmt, gast.Expr):
+            return stmt.value
+        return stmt
+    return body
+
+
+def name(id_: str, store: bool = False) -> gast.Name:
+    ctx = gast.Store() if store else gast.Load()
+    return gast.Name(id=id_, ctx=ctx, annotation=None, type_comment=None)
+
+
+def const(value) -> gast.Constant:
+    return gast.Constant(value=value, kind=None)
+
+
+def assign(target: str, value) -> gast.Assign:
+    return gast.Assign(targets=[name(target, store=True)], value=value, type_comment=None)
