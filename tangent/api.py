@@ -111,12 +111,15 @@ def _build(f, wrt, options):
                 break
         if bound_name is not None:
             deps.append((f.__globals__, bound_name, g))
+        params = list(inspect.signature(g).parameters)
+        preferred = f"d{name}"
+        if list(active_params) != params:
+            preferred = f"d{name}_wrt_{'_'.join(active_params)}"
         key = (g, active_params, "joint", options["optimized"])
         if key in _in_progress:
-            deferred = _in_progress[key]
-            return deferred, _seed_name(g), f"d{name}"
+            return _in_progress[key], _seed_name(g), preferred
         dg = _gradient(g, active_params, options=dict(options, returns="grads", check_scalar=False))
-        return dg, dg.__tangent__["seed"], f"d{name}"
+        return dg, dg.__tangent__["seed"], preferred
 
     result = gradient_ast(
         node,

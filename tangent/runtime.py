@@ -25,12 +25,16 @@ __all__ = [
     "dot_grads",
     "sum_grad",
     "minmax_grads",
-    "check_scalar",
+    "scalar_seed",
+    "builtin_extremum_grads",
+    "copy_value",
+    "grad_at",
+    "zero_at",
 ]
 
 
-def check_scalar(value):
-    """Refuse a non-scalar output: `grad` differentiates scalar functions."""
+def scalar_seed(value, seed):
+    """The seed for a scalar output; refuses a non-scalar one (`grad` needs a scalar)."""
     if np.size(value) != 1 or isinstance(value, (list, tuple)) or value is None:
         from transforms.errors import NonScalarOutputError
 
@@ -42,6 +46,9 @@ def check_scalar(value):
             f"grad needs a scalar output, got {type(value).__name__} of shape {np.shape(value)}",
             hint="use tangent.vjp for non-scalar outputs, or reduce with np.sum",
         )
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return np.full(value.shape, seed, dtype=np.result_type(value.dtype, float))
+    return seed
 
 
 def _is_zero(g) -> bool:
@@ -132,6 +139,35 @@ def add_at(dx, x, index, g):
     return new
 
 
+def copy_value(v):
+    """A snapshot of `v` for the tape (arrays are copied, numbers are immutable)."""
+    if isinstance(v, np.ndarray):
+        return v.copy()
+    if isinstance(v, list):
+        return list(v)
+    return v
+
+
+def grad_at(dx, index):
+    """`dx[index]`, where `dx` may be a zero."""
+    if _is_zero(dx):
+        return 0.0
+    return dx[index]
+
+
+def zero_at(dx, index):
+    """A copy of `dx` with the entries at `index` set to zero (they were overwritten)."""
+    if _is_zero(dx):
+        return dx
+    if isinstance(dx, list):
+        new = list(dx)
+        new[index] = 0.0
+        return new
+    new = np.array(dx, copy=True)
+    new[index] = 0
+    return new
+
+
 def pop_grad(dlist):
     """Split a list adjoint into (rest, last); a zero gives zeros."""
     if _is_zero(dlist):
@@ -161,6 +197,17 @@ def minmax_grads(g, a, b, larger=True):
     ga = g * (a_wins + 0.5 * tie)
     gb = g * ((~a_wins & ~tie) if isinstance(a_wins, np.ndarray) else (not a_wins and not tie)) + g * 0.5 * tie
     return unbroadcast(ga, a), unbroadcast(gb, b)
+
+
+def builtin_extremum_grads(g, y, a, b=None, larger=True):
+    """Adjoints of the builtin max/min: of two operands, or of one iterable."""
+    if b is not None:
+        return minmax_grads(g, a, b, larger)
+    if isinstance(a, (list, tuple)):
+        ties = [item == y for item in a]
+        count = sum(1 for t in ties if np.all(t))
+        return [g / count if np.all(t) else 0.0 for t in ties], 0.0
+    return extremum_grad(g, y, a, 0, False), 0.0
 
 
 def matmul_grads(g, x, y):

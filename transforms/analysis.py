@@ -120,6 +120,8 @@ class Liveness:
             return set(live)
         if isinstance(s, gast.Return):
             return reads(s.value) if s.value is not None else set()
+        if isinstance(s, gast.Raise):
+            return set()
         return set(live)
 
 

@@ -28,7 +28,6 @@ _REFUSED = {
     gast.AsyncFunctionDef: ("nested async function", "define helpers at module level"),
     gast.ClassDef: ("class definition", "define classes outside the function"),
     gast.Delete: ("del statement", "rebind the name instead of deleting it"),
-    gast.Raise: ("raise statement", "validate inputs before calling the gradient"),
     gast.Import: ("import statement", "import at module level"),
     gast.ImportFrom: ("import statement", "import at module level"),
     gast.NamedExpr: ("assignment expression (:=)", "assign on a separate line"),

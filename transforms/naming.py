@@ -44,6 +44,8 @@ class Namer:
         self.used: set[str] = set(used)
         self.adjoints: dict[str, str] = {}
         self.temps: set[str] = set()
+        # names kept free for the helpers and modules that generated code imports
+        self.reserved_imports: set[str] = set()
 
     def reserve(self, name: str) -> None:
         self.used.add(name)

@@ -262,6 +262,18 @@ class _Normalizer:
 
     def call(self, node, out):
         func = node.func
+        if (
+            isinstance(func, gast.Name)
+            and func.id in ("max", "min")
+            and func.id not in self.locals
+            and len(node.args) > 2
+            and not node.keywords
+        ):
+            # max(a, b, c) -> max(max(a, b), c): one two-operand rule serves
+            nested = node.args[0]
+            for arg in node.args[1:]:
+                nested = gast.Call(func=gast.Name(id=func.id, ctx=gast.Load(), annotation=None, type_comment=None), args=[nested, arg], keywords=[])
+            return self.call(nested, out)
         if isinstance(func, gast.Attribute) and not self.is_global_ref(func):
             # a method of a value: x.sum(axis=0)
             func = gast.Attribute(value=self.atom(func.value, out), attr=func.attr, ctx=gast.Load())
@@ -356,10 +368,35 @@ class _Normalizer:
                 call = gast.Call(func=value.func, args=[arg], keywords=[])
                 self.emit(out, gast.Expr(value=call))
                 return out
+            if (
+                isinstance(value, gast.Call)
+                and isinstance(value.func, gast.Attribute)
+                and value.func.attr == "extend"
+                and isinstance(value.func.value, gast.Name)
+                and value.func.value.id in self.locals
+                and len(value.args) == 1
+            ):
+                # xs.extend(ys) -> for item in ys: xs.append(item)
+                item = self.namer.new("item")
+                self.locals.add(item)
+                append = gast.Expr(
+                    value=gast.Call(
+                        func=gast.Attribute(value=value.func.value, attr="append", ctx=gast.Load()),
+                        args=[name(item)],
+                        keywords=[],
+                    )
+                )
+                loop = gast.For(
+                    target=name(item, store=True), iter=value.args[0], body=[append], orelse=[], type_comment=None
+                )
+                return self.stmt(_at(loop, node))
             self.emit(out, gast.Expr(value=self.op(value, out)))
             return out
         if isinstance(node, (gast.Pass, gast.Assert)):
             return []
+        if isinstance(node, gast.Raise):
+            out.append(node)  # kept as written: it only runs on the error path
+            return out
         if isinstance(node, gast.If):
             test = self.atom(node.test, out, "cond")
             branch = gast.If(test=test, body=self.block(node.body), orelse=self.block(node.orelse))
@@ -428,7 +465,17 @@ class _Normalizer:
         pre = []  # statements at the start of each iteration
         func = iterable.func if isinstance(iterable, gast.Call) else None
         fname = func.id if isinstance(func, gast.Name) and func.id not in self.locals else None
-        if fname == "range" and isinstance(target, gast.Name) and not iterable.keywords:
+        if fname == "reversed" and len(iterable.args) == 1 and not iterable.keywords:
+            # for v in reversed(X) -> for i in range(len(X) - 1, -1, -1): v = X[i]
+            seq = self.atom(iterable.args[0], out, "seq")
+            loop_var = self.namer.new("i")
+            count = self.temp(None, f"len_{_describe(seq)}")
+            self.emit(out, assign(count, gast.Call(func=name("len"), args=[seq], keywords=[])))
+            last = self.temp(None, "last")
+            self.emit(out, assign(last, gast.BinOp(left=name(count), op=gast.Sub(), right=const(1))))
+            bounds = [name(last), const(-1), const(-1)]
+            pre.append(gast.Assign(targets=[target], value=gast.Subscript(value=seq, slice=name(loop_var), ctx=gast.Load()), type_comment=None))
+        elif fname == "range" and isinstance(target, gast.Name) and not iterable.keywords:
             bounds = [self.atom(a, out) for a in iterable.args]
             loop_var = target.id
         else:

@@ -20,7 +20,14 @@ from transforms.naming import Namer, names_in
 from transforms.normalize import normalize
 from transforms.optimize import optimize
 from transforms.quoting import assign, const, name
-from transforms.reverse import TAPE, ReverseMode, prune_tape
+from transforms.reverse import (
+    TAPE,
+    ReverseMode,
+    drop_tape_ids,
+    prune_tape,
+    redundant_loop_saves,
+    tape_ids,
+)
 
 
 @dataclass
@@ -115,8 +122,14 @@ def gradient_ast(
     else:
         value = grad_value
     if check_scalar:
-        check = gast.Expr(
-            value=gast.Call(func=name(mode.runtime_name("check_scalar")), args=[name(result)], keywords=[])
+        # refuses non-scalar outputs; gives the seed the shape of a size-1 output
+        check = assign(
+            seed,
+            gast.Call(
+                func=name(mode.runtime_name("scalar_seed")),
+                args=[name(result), name(seed)],
+                keywords=[],
+            ),
         )
         anno.setanno(check.value, "impure", True)
         inits.insert(0, check)
@@ -134,6 +147,10 @@ def gradient_ast(
             optimize(body, live_at_exit, substitutable)
         before = _count(body)
         body, has_tape = prune_tape(body, live_at_exit)
+        redundant = redundant_loop_saves(mode.loop_saves, tape_ids(body))
+        if redundant:
+            body = drop_tape_ids(body, redundant)
+            has_tape = bool(tape_ids(body))
         if _count(body) == before:
             break
     if not has_tape:
@@ -145,7 +162,9 @@ def gradient_ast(
 
 
 def _namer(func_node, reserved):
-    return Namer(names_in(func_node) | set(reserved) | {TAPE})
+    namer = Namer(names_in(func_node) | set(reserved) | {TAPE})
+    namer.reserved_imports = set(reserved) - names_in(func_node)
+    return namer
 
 
 def seed_name(func_node, reserved=()) -> str:

@@ -65,8 +65,29 @@ def resolve(expr, namespace):
     raise KeyError(type(expr).__name__)
 
 
+def index_value(index):
+    """An index as a value: `1:3` becomes `slice(1, 3, None)`."""
+    if isinstance(index, gast.Slice):
+        parts = [p if p is not None else const(None) for p in (index.lower, index.upper, index.step)]
+        return gast.Call(func=name("slice"), args=parts, keywords=[])
+    if isinstance(index, gast.Tuple):
+        return gast.Tuple(elts=[index_value(e) for e in index.elts], ctx=gast.Load())
+    return index
+
+
 def tape_push(value_name, tape_id, placeholder=False):
     value = const(None) if placeholder else name(value_name)
+    call = gast.Call(
+        func=gast.Attribute(value=name(TAPE), attr="append", ctx=gast.Load()),
+        args=[value],
+        keywords=[],
+    )
+    stmt = gast.Expr(value=call)
+    anno.setanno(stmt, anno.TAPE_ID, tape_id)
+    return stmt
+
+
+def tape_push_value(value, tape_id):
     call = gast.Call(
         func=gast.Attribute(value=name(TAPE), attr="append", ctx=gast.Load()),
         args=[value],
@@ -120,6 +141,20 @@ class ReverseMode:
         self.before_loop = assigned_before(func)
         self.loops = []  # stack of (loop node, list of break markers)
         self.substitutable: set[str] = set(namer.temps)
+        # temporaries made by elementwise operations: their adjoints may keep
+        # broadcast dimensions, reduced once where they reach a real variable
+        self.elementwise_temps = {
+            n.targets[0].id
+            for n in gast.walk(func)
+            if isinstance(n, gast.Assign)
+            and isinstance(n.targets[0], gast.Name)
+            and n.targets[0].id in namer.temps
+            and self.elementwise(n.value)
+        }
+        self.broadcast_adjoints: set[str] = set()
+        self.context: list[tuple] = []  # enclosing (block, index) pairs
+        self.loop_defs: list[dict] = []
+        self.loop_saves: list[tuple] = []
         self.imports: dict[str, object] = {}
 
     # ----- classification -----
@@ -147,7 +182,7 @@ class ReverseMode:
         elif isinstance(value, (gast.Compare, gast.BoolOp)):
             return Op("nondiff")
         elif isinstance(value, gast.Subscript):
-            op = Op("rule", ("Subscript",), [value.value, value.slice])
+            op = Op("rule", ("Subscript",), [value.value, index_value(value.slice)])
         elif isinstance(value, gast.Attribute):
             op = Op("rule", ("Attribute", value.attr), [value.value])
         elif isinstance(value, gast.Tuple):
@@ -187,6 +222,16 @@ class ReverseMode:
         else:
             op.kind = "unknown"
         return op
+
+    def elementwise(self, value) -> bool:
+        op = self.op_of(value)
+        if op.kind == "copy":
+            return True
+        if op.kind != "rule" or op.rule is None or op.rule is NONDIFFERENTIABLE:
+            return False
+        if op.key[0] in ("BinOp", "UnaryOp"):
+            return op.key[1] not in ("MatMult", "FloorDiv")
+        return bool(getattr(op.rule, "elementwise", False))
 
     def differentiable(self, value) -> bool:
         return self.op_of(value).kind not in ("nondiff", "const")
@@ -246,11 +291,17 @@ class ReverseMode:
         return fwd, bwd
 
     def block(self, stmts):
-        fwd, bwd = [], []
-        for k, s in enumerate(stmts):
-            f, b = self.stmt(s, stmts, k)
-            fwd.extend(f)
-            bwd[:0] = b
+        """Forward and backward sweeps of a block; adjoints are built last statement first."""
+        fwd_parts, bwd = [], []
+        for k in range(len(stmts) - 1, -1, -1):
+            self.context.append((stmts, k))
+            try:
+                f, b = self.stmt(stmts[k], stmts, k)
+            finally:
+                self.context.pop()
+            fwd_parts.append(f)
+            bwd.extend(b)
+        fwd = [s for part in reversed(fwd_parts) for s in part]
         return fwd, bwd
 
     def stmt(self, s, block, index):
@@ -275,11 +326,15 @@ class ReverseMode:
             return [marker], []
         if isinstance(s, gast.Return):
             return [], []
+        if isinstance(s, gast.Raise):
+            return [s], []
         raise self.error(TransformError, "cannot differentiate statement", s, type(s).__name__)
 
     def assign_stmt(self, s, block, index):
         target = s.targets[0].id
         tape_id = next(self._ids)
+        if self.loop_defs:
+            self.loop_defs[-1].setdefault(target, []).append(tape_id)
         fwd = [tape_push(target, tape_id), s]
         pop = tape_pop(target, tape_id)
         if target not in self.active:
@@ -298,6 +353,9 @@ class ReverseMode:
             bwd += [pop, *recompute, *adjoint, reset]
         else:
             recompute = self.recompute(adjoint, s, block, index, include_self=True)
+            if self.loops and target in self.namer.temps and self.cheap(s.value):
+                # the rule reads the result: recompute it rather than save it
+                recompute.append(assign(target, copy.deepcopy(s.value)))
             bwd += [*recompute, *adjoint, reset, pop]
         return fwd, bwd
 
@@ -310,7 +368,13 @@ class ReverseMode:
             return []
         if op.kind == "copy":
             if self.has_adjoint(value):
-                return [self.accumulate(self.adj(value.id), name(dt))]
+                g = name(dt)
+                if target in self.broadcast_adjoints:
+                    if value.id in self.elementwise_temps:
+                        self.broadcast_adjoints.add(value.id)
+                    else:
+                        g = gast.Call(func=name(self.runtime_name("unbroadcast")), args=[g, copy.deepcopy(value)], keywords=[])
+                return [self.accumulate(self.adj(value.id), g)]
             return []
         if op.kind == "unknown":
             if not any(self.has_adjoint(a) for a in _atoms(op)):
@@ -363,6 +427,50 @@ class ReverseMode:
         )
         if op.key[0] == "BinOp":
             stmts = [_drop_unbroadcast_for_scalars(s, op) for s in stmts]
+        if self.elementwise_value(op):
+            stmts = self._defer_unbroadcast(stmts, op, result_atom.id)
+        return stmts
+
+    def elementwise_value(self, op):
+        if op.kind != "rule" or op.rule is None:
+            return False
+        if op.key[0] in ("BinOp", "UnaryOp"):
+            return op.key[1] not in ("MatMult", "FloorDiv")
+        return bool(getattr(op.rule, "elementwise", False))
+
+    def _defer_unbroadcast(self, stmts, op, target):
+        """Keep broadcast dimensions in adjoints of elementwise temporaries.
+
+        `d_t = unbroadcast(g, t)` => `d_t = g` when `t` is an elementwise
+        temporary; a contribution from an adjoint that may carry broadcast
+        dimensions into a real variable is reduced there instead.
+        """
+        adjoint_of = {}
+        for atom in _atoms(op):
+            if self.has_adjoint(atom):
+                adjoint_of[self.adj(atom.id)] = atom
+        unbroadcast = self.runtime_name("unbroadcast")
+        broadcast_in = target in self.broadcast_adjoints
+        for st in stmts:
+            pair = _accumulation_parts(st)
+            if pair is None or pair[0] not in adjoint_of:
+                continue
+            dv, increment = pair
+            atom = adjoint_of[dv]
+            wrapped = (
+                isinstance(increment, gast.Call)
+                and isinstance(increment.func, gast.Name)
+                and increment.func.id == unbroadcast
+            )
+            if atom.id in self.elementwise_temps:
+                if wrapped:
+                    increment = increment.args[0]
+                    self.broadcast_adjoints.add(atom.id)
+                elif broadcast_in:
+                    self.broadcast_adjoints.add(atom.id)
+            elif broadcast_in and not wrapped:
+                increment = gast.Call(func=name(unbroadcast), args=[increment, copy.deepcopy(atom)], keywords=[])
+            st.value.right = increment
         return stmts
 
     def runtime_name(self, helper):
@@ -375,10 +483,13 @@ class ReverseMode:
             if known is obj:
                 return alias
         alias = ref
-        if alias in self.namespace and self.namespace[alias] is not obj:
+        if self.namespace.get(alias, None) is obj:
+            pass  # the user's own name for the same object
+        elif alias in self.namespace or alias in self.imports or (
+            alias in self.namer.used and alias not in self.namer.reserved_imports
+        ):
             alias = self.namer.new(ref)
-        elif alias in self.imports:
-            alias = self.namer.new(ref)
+        self.namer.reserve(alias)
         self.imports[alias] = obj
         return alias
 
@@ -447,30 +558,56 @@ class ReverseMode:
         needed.discard(s.targets[0].id)
         out = []
         done = set()
+        # the enclosing blocks within the innermost loop body, innermost first
+        frames = []
+        for blk, k in reversed(self.context[:-1]):
+            frames.append((blk, k))
+            if any(blk is loop.body for loop, _ in self.loops[-1:]):
+                break
 
-        def visit(var, limit):
-            if var in done or var not in self.namer.temps:
+        def find(var, frame_index, limit):
+            """The definition of `var` before `limit` in frame `frame_index` or outside it."""
+            for f in range(frame_index, len(frames) + 1):
+                blk, stop_at = (block, limit) if f == frame_index == 0 else frames[f - 1]
+                if f == frame_index and f > 0:
+                    stop_at = limit
+                for j in range(stop_at - 1, -1, -1):
+                    d = blk[j]
+                    if isinstance(d, gast.Assign) and isinstance(d.targets[0], gast.Name):
+                        if d.targets[0].id == var:
+                            return f, blk, j, stop_at
+            return None
+
+        def visit(var, frame_index, limit):
+            if var in done:
                 return
-            for j in range(limit - 1, -1, -1):
-                d = block[j]
-                if isinstance(d, gast.Assign) and isinstance(d.targets[0], gast.Name):
-                    if d.targets[0].id == var:
-                        break
-            else:
+            found = find(var, frame_index, limit)
+            if found is None:
                 return
-            if not self.cheap(d.value):
+            f, blk, j, stop_at = found
+            d = blk[j]
+            temp = var in self.namer.temps
+            if not (temp and self.cheap(d.value)) and not (
+                isinstance(d.value, gast.Subscript) and self.cheap(d.value)
+            ):
                 return
-            if reads(d.value) & written(block[j + 1 : stop]):
-                return
-            if var in written(block[j + 1 : stop]):
+            # nothing between the definition and the reading statement may
+            # change what the definition reads
+            between = list(blk[j + 1 : stop_at + 1 if f > 0 else stop])
+            inner = [] if f == 0 else list(block[:stop])
+            for g in range(1, f):
+                gb, gk = frames[g - 1]
+                inner += list(gb[:gk + 1])
+            touched = written(between) | written(inner)
+            if reads(d.value) & touched or var in touched:
                 return
             done.add(var)
             for dep in sorted(reads(d.value)):
-                visit(dep, j)
+                visit(dep, f, j)
             out.append(assign(var, copy.deepcopy(d.value)))
 
         for var in sorted(needed):
-            visit(var, index)
+            visit(var, 0, index)
         return out
 
     def cheap(self, value) -> bool:
@@ -486,17 +623,45 @@ class ReverseMode:
         return bool(getattr(op.rule, "cheap", False))
 
     def index_write(self, s):
+        """`x[idx] = v`: the adjoint of `v` reads `dx[idx]`, which is then zeroed.
+
+        The overwritten entries are candidates for the tape, restored in place.
+        """
         target = s.targets[0]
         var = target.value.id
-        if var not in self.active and not self.has_adjoint(s.value):
-            return [s], []
-        raise self.error(
-            TransformError,
-            "cannot yet differentiate through an index assignment",
-            s,
-            self.info.line(getattr(s, "lineno", None)),
-            "build the array with np.stack or np.concatenate",
+        index = index_value(target.slice)
+        tape_id = next(self._ids)
+        old = gast.Subscript(value=name(var), slice=copy.deepcopy(target.slice), ctx=gast.Load())
+        saved = gast.Call(func=name(self.runtime_name("copy_value")), args=[old], keywords=[])
+        fwd = [tape_push_value(saved, tape_id), s]
+        restore = gast.Assign(
+            targets=[gast.Subscript(value=name(var), slice=copy.deepcopy(target.slice), ctx=gast.Store())],
+            value=gast.Call(
+                func=gast.Attribute(value=name(TAPE), attr="pop", ctx=gast.Load()), args=[], keywords=[]
+            ),
+            type_comment=None,
         )
+        anno.setanno(restore, anno.TAPE_ID, tape_id)
+        if var not in self.active:
+            return fwd, [restore]
+        text = self.info.line(getattr(s, "lineno", None))
+        bwd = [comment(f"Grad of: {text}")] if text else []
+        dx = self.adj(var)
+        if self.has_adjoint(s.value):
+            entry = gast.Call(
+                func=name(self.runtime_name("grad_at")),
+                args=[name(dx), copy.deepcopy(index)],
+                keywords=[],
+            )
+            unbroadcast = self.runtime_name("unbroadcast")
+            contribution = gast.Call(func=name(unbroadcast), args=[entry, copy.deepcopy(s.value)], keywords=[])
+            bwd.append(self.accumulate(self.adj(s.value.id), contribution))
+        zeroed = gast.Call(
+            func=name(self.runtime_name("zero_at")), args=[name(dx), copy.deepcopy(index)], keywords=[]
+        )
+        bwd.append(assign(dx, zeroed))
+        bwd.append(restore)
+        return fwd, bwd
 
     def expr_stmt(self, s):
         value = s.value
@@ -539,12 +704,30 @@ class ReverseMode:
             anno.setanno(restore, anno.TAPE_ID, ("restore", lst))
             bwd.append(restore)
             return [s], bwd
+        if (
+            isinstance(func, gast.Attribute)
+            and isinstance(func.value, gast.Name)
+            and func.value.id in self.active
+        ):
+            raise self.error(
+                TransformError,
+                "cannot differentiate an in-place method call",
+                s,
+                f".{func.attr}()",
+                "assign the result to a new variable instead of mutating in place",
+            )
         return [s], []
 
     def loop(self, s):
         self.loops.append((s, []))
+        self.loop_defs.append({})
         fb, bb = self.block(s.body)
         _, markers = self.loops.pop()
+        defs = self.loop_defs.pop()
+        nested = set()
+        for inner in gast.walk(gast.Module(body=s.body, type_ignores=[])):
+            if isinstance(inner, (gast.For, gast.While)):
+                nested |= written(inner.body) | _loop_targets(inner)
         counter = anno.getanno(s, anno.ITERATIONS)
         saved = sorted(written(s.body) - {counter} - _loop_targets(s))
         defined = self.before_loop.get(id(s), set())
@@ -553,8 +736,19 @@ class ReverseMode:
             tape_id = next(self._ids)
             pushes.append((v, tape_id))
             pops.insert(0, tape_pop(v, tape_id))
+            if v not in nested and defs.get(v):
+                self.loop_saves.append((tape_id, tuple(defs[v])))
         fb = fb + [tape_push(v, t) for v, t in pushes]
         fb = self._resolve_breaks(fb, pushes, defined)
+        # a value saved at the end of the body may be unassigned on the first
+        # iteration (assigned in one branch only): start it as None
+        surely = defined | _definitely_assigned(s.body)
+        before = []
+        for v, t in pushes:
+            if v not in surely:
+                init = assign(v, const(None))
+                anno.setanno(init, anno.TAPE_ID, t)
+                before.append(init)
         if isinstance(s, gast.For):
             fwd = gast.For(target=s.target, iter=s.iter, body=fb, orelse=[], type_comment=None)
             rng = copy.deepcopy(s.iter)
@@ -581,7 +775,7 @@ class ReverseMode:
                 orelse=[],
                 type_comment=None,
             )
-        return [_keep_line(fwd, s)], [bwd]
+        return [*before, _keep_line(fwd, s)], [bwd]
 
     def _resolve_breaks(self, stmts, pushes, defined):
         """Replace break markers: save the loop's values, then break."""
@@ -605,6 +799,17 @@ class ReverseMode:
         return self._resolve_breaks(stmts, pushes, defined)
 
 
+def _definitely_assigned(stmts) -> set[str]:
+    """Names assigned on every path through `stmts` (loops may run zero times)."""
+    out = set()
+    for s in stmts:
+        if isinstance(s, gast.Assign) and isinstance(s.targets[0], gast.Name):
+            out.add(s.targets[0].id)
+        elif isinstance(s, gast.If):
+            out |= _definitely_assigned(s.body) & _definitely_assigned(s.orelse)
+    return out
+
+
 def _assigned_prefix(stmts) -> set[str]:
     out = set()
     for s in stmts:
@@ -622,6 +827,20 @@ def _loop_targets(s) -> set[str]:
 def _keep_line(new, old):
     new.lineno = getattr(old, "lineno", None)
     return new
+
+
+def _accumulation_parts(st):
+    """(adjoint name, increment) of `dv = dv + increment`, else None."""
+    if (
+        isinstance(st, gast.Assign)
+        and isinstance(st.targets[0], gast.Name)
+        and isinstance(st.value, gast.BinOp)
+        and isinstance(st.value.op, gast.Add)
+        and isinstance(st.value.left, gast.Name)
+        and st.value.left.id == st.targets[0].id
+    ):
+        return st.targets[0].id, st.value.right
+    return None
 
 
 def _atoms(op):
@@ -682,6 +901,40 @@ def _same_atom(a, b):
     return a is b
 
 
+def tape_ids(body) -> set:
+    return {
+        anno.getanno(n, anno.TAPE_ID)
+        for s in body
+        for n in gast.walk(s)
+        if isinstance(anno.getanno(n, anno.TAPE_ID), int)
+    }
+
+
+def redundant_loop_saves(loop_saves, kept) -> set:
+    """Saves at a loop body's end that the restores inside the body make useless.
+
+    A loop saves `v` at the end of each iteration so the backward sweep can
+    start the iteration with `v` as the forward one ended. When every
+    assignment to `v` in the body restores its old value, the sweep of the
+    next iteration has already put `v` back: the save is redundant.
+    """
+    return {
+        save for save, restores in loop_saves if save in kept and all(r in kept for r in restores)
+    }
+
+
+def drop_tape_ids(body, ids):
+    out = []
+    for s in body:
+        if anno.getanno(s, anno.TAPE_ID) in ids:
+            continue
+        for field in ("body", "orelse"):
+            if getattr(s, field, None):
+                setattr(s, field, drop_tape_ids(getattr(s, field), ids))
+        out.append(s)
+    return out
+
+
 def prune_tape(body, live_at_exit):
     """Remove candidate pops whose value is never read, and their pushes.
 
@@ -699,8 +952,9 @@ def prune_tape(body, live_at_exit):
                     lst = tape_id[1]
                     if lst in live.live_out(s):
                         keep_restore.add(id(s))
-                elif isinstance(s, gast.Assign):
-                    var = s.targets[0].id
+                elif isinstance(s, gast.Assign) and not isinstance(s.value, gast.Constant):
+                    target = s.targets[0]
+                    var = target.value.id if isinstance(target, gast.Subscript) else target.id
                     if var not in live.live_out(s):
                         dead.add(tape_id)
             for field in ("body", "orelse"):

@@ -13,7 +13,14 @@ import operator
 import numpy as np
 
 from tangent.rules.registry import LIST, TUPLE, adjoint, d, nondifferentiable
-from tangent.runtime import add_at, grad_item, minmax_grads, sum_grad, unbroadcast
+from tangent.runtime import (
+    add_at,
+    builtin_extremum_grads,
+    grad_item,
+    matmul_grads,
+    sum_grad,
+    unbroadcast,
+)
 
 # ----- Arithmetic operators -----
 
@@ -52,6 +59,13 @@ def pow(z, x, y):
 def mod(z, x, y):
     d[x] = unbroadcast(d[z], x)
     d[y] = unbroadcast(-d[z] * np.floor_divide(x, y), y)
+
+
+@adjoint(operator.matmul)
+def matmul(z, x, y):
+    gx, gy = matmul_grads(d[z], x, y)
+    d[x] = gx
+    d[y] = gy
 
 
 @adjoint(operator.neg, cheap=True)
@@ -94,15 +108,15 @@ def pow_builtin(z, x, y):
 
 
 @adjoint(builtins.max, cheap=True)
-def max_(y, a, b):
-    ga, gb = minmax_grads(d[y], a, b, True)
+def max_(y, a, b=None):
+    ga, gb = builtin_extremum_grads(d[y], y, a, b, True)
     d[a] = ga
     d[b] = gb
 
 
 @adjoint(builtins.min, cheap=True)
-def min_(y, a, b):
-    ga, gb = minmax_grads(d[y], a, b, False)
+def min_(y, a, b=None):
+    ga, gb = builtin_extremum_grads(d[y], y, a, b, False)
     d[a] = ga
     d[b] = gb
 

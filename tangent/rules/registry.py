@@ -138,12 +138,23 @@ class RuleSet:
 RULES = RuleSet()
 
 
-def adjoint(*targets, cheap=False):
-    """Register the decorated template as the reverse rule of each target."""
+def adjoint(*targets, cheap=False, elementwise=False):
+    """Register the decorated template as the reverse rule of each target.
+
+    cheap: the operation may be recomputed in the backward sweep rather than
+        saved on the tape.
+    elementwise: the operation maps its (broadcast) arguments elementwise, so
+        an adjoint flowing through it may keep broadcast dimensions.
+    """
 
     def register(func):
         template = Template(func)
-        template.cheap = cheap
+        template.cheap = cheap or elementwise
+        # ufuncs map their broadcast arguments elementwise by definition
+        template.elementwise = elementwise or all(
+            type(t).__name__ == "ufunc" for t in targets
+        )
+        template.cheap = template.cheap or template.elementwise
         for target in targets:
             RULES.register(target, template)
         return func
