@@ -5,7 +5,15 @@
 """
 
 from tangent import rules as _rules  # noqa: F401  (registers the built-in rules)
-from tangent.api import grad, gradient_source, show, source, value_and_grad, vjp
+from tangent.api import (
+    grad,
+    gradient_source,
+    graph,
+    show,
+    source,
+    value_and_grad,
+    vjp,
+)
 from tangent.errors import (
     BadWrtError,
     NonScalarOutputError,
@@ -24,6 +32,7 @@ __all__ = [
     "source",
     "show",
     "gradient_source",
+    "graph",
     "adjoint",
     "nondifferentiable",
     "method",

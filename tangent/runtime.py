@@ -30,6 +30,8 @@ __all__ = [
     "copy_value",
     "grad_at",
     "zero_at",
+    "head_grad",
+    "tail_grad",
 ]
 
 
@@ -90,6 +92,8 @@ def zeros_like(x):
         return 0.0
     if isinstance(x, (list, tuple)):
         return [zeros_like(e) for e in x]
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
     if isinstance(x, np.ndarray):
         dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else float
         return np.zeros(x.shape, dtype=dtype)
@@ -107,6 +111,12 @@ def add_grad(a, b):
         return b
     if _is_zero(b):
         return a
+    if isinstance(a, dict) or isinstance(b, dict):
+        if not isinstance(a, dict):
+            return {k: add_grad(a, v) for k, v in b.items()}
+        if not isinstance(b, dict):
+            return {k: add_grad(v, b) for k, v in a.items()}
+        return {k: add_grad(a.get(k, 0.0), b.get(k, 0.0)) for k in {**a, **b}}
     if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
         if not isinstance(a, (list, tuple)):
             a = [a] * len(b)
@@ -124,9 +134,15 @@ def _is_basic_index(index) -> bool:
 
 def add_at(dx, x, index, g):
     """The adjoint of `y = x[index]`: add `g` into `dx` at `index` (scatter-add)."""
-    if isinstance(x, (list, tuple)):
-        new = zeros_like(x) if _is_zero(dx) else list(dx)
-        new[index] = add_grad(new[index], g)
+    if isinstance(x, (list, tuple, dict)):
+        if _is_zero(dx):
+            new = zeros_like(x)
+        else:
+            new = dict(dx) if isinstance(dx, dict) else list(dx)
+        if isinstance(index, slice):
+            new[index] = [add_grad(a, b) for a, b in zip(new[index], g)]
+        else:
+            new[index] = add_grad(new[index], g)
         return new
     if _is_zero(dx):
         new = np.zeros(np.shape(x), dtype=np.result_type(np.asarray(x).dtype, np.asarray(g).dtype, np.float16))
@@ -145,6 +161,8 @@ def copy_value(v):
         return v.copy()
     if isinstance(v, list):
         return list(v)
+    if isinstance(v, dict):
+        return dict(v)
     return v
 
 
@@ -159,13 +177,27 @@ def zero_at(dx, index):
     """A copy of `dx` with the entries at `index` set to zero (they were overwritten)."""
     if _is_zero(dx):
         return dx
-    if isinstance(dx, list):
-        new = list(dx)
+    if isinstance(dx, (list, dict)):
+        new = dict(dx) if isinstance(dx, dict) else list(dx)
         new[index] = 0.0
         return new
     new = np.array(dx, copy=True)
     new[index] = 0
     return new
+
+
+def head_grad(g, x):
+    """Adjoint of `x` in `x + y`: the first len(x) entries for sequences."""
+    if isinstance(x, (list, tuple)):
+        return 0.0 if _is_zero(g) else list(g[: len(x)])
+    return unbroadcast(g, x)
+
+
+def tail_grad(g, y):
+    """Adjoint of `y` in `x + y`: the last len(y) entries for sequences."""
+    if isinstance(y, (list, tuple)):
+        return 0.0 if _is_zero(g) else list(g[len(g) - len(y) :])
+    return unbroadcast(g, y)
 
 
 def pop_grad(dlist):
@@ -179,6 +211,8 @@ def grad_item(dt, i):
     """The adjoint of item `i` of a container whose adjoint is `dt` (maybe zero)."""
     if _is_zero(dt):
         return 0.0
+    if isinstance(dt, dict):
+        return dt.get(i, 0.0)
     return dt[i]
 
 

@@ -23,15 +23,12 @@ _REFUSED = {
     gast.YieldFrom: ("yield from", "return a value instead of yielding"),
     gast.Global: ("global statement", "pass the value as an argument"),
     gast.Nonlocal: ("nonlocal statement", "pass the value as an argument"),
-    gast.Lambda: ("lambda", "define a named function at module level"),
-    gast.FunctionDef: ("nested function definition", "define the helper at module level"),
     gast.AsyncFunctionDef: ("nested async function", "define helpers at module level"),
     gast.ClassDef: ("class definition", "define classes outside the function"),
     gast.Delete: ("del statement", "rebind the name instead of deleting it"),
     gast.Import: ("import statement", "import at module level"),
     gast.ImportFrom: ("import statement", "import at module level"),
     gast.NamedExpr: ("assignment expression (:=)", "assign on a separate line"),
-    gast.Dict: ("dict display", "use separate variables or a tuple"),
     gast.DictComp: ("dict comprehension", "use a list comprehension"),
     gast.Set: ("set display", "use a tuple or a list"),
     gast.SetComp: ("set comprehension", "use a list comprehension"),
@@ -56,9 +53,31 @@ def check(func: gast.FunctionDef, info) -> None:
     if args.kwonlyargs or getattr(args, "posonlyargs", None):
         # keyword-only and positional-only parameters work like plain ones
         pass
+    allowed_lambdas = {
+        id(s.value)
+        for s in gast.walk(func)
+        if isinstance(s, gast.Assign)
+        and isinstance(s.value, gast.Lambda)
+        and len(s.targets) == 1
+        and isinstance(s.targets[0], gast.Name)
+    }
     for node in gast.walk(func):
         if node is func:
             continue
+        if isinstance(node, gast.Lambda) and id(node) not in allowed_lambdas:
+            _refuse(info, node, "lambda used as a value", "assign it to a name, or use def")
+        if isinstance(node, gast.FunctionDef):
+            if node.decorator_list:
+                _refuse(info, node, "decorated nested function", "define it at module level")
+            if node.args.vararg or node.args.kwarg:
+                _refuse(info, node, "*args/**kwargs parameters", "list the parameters explicitly")
+            if any(isinstance(n, gast.Name) and n.id == node.name for n in gast.walk(node)):
+                _refuse(
+                    info, node, "recursive nested function", "define it at module level"
+                )
+        if isinstance(node, gast.Dict):
+            if any(k is None or not isinstance(k, gast.Constant) for k in node.keys):
+                _refuse(info, node, "dict with computed keys", "use constant keys")
         refused = _REFUSED.get(type(node))
         if refused is not None:
             _refuse(info, node, *refused)

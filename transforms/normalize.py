@@ -124,6 +124,8 @@ class _Normalizer:
         self.namer = namer
         self.locals = assigned_names(func)
         self.lineno = func.lineno
+        self.nested = {}
+        self.inlining = set()
 
     # ----- helpers -----
 
@@ -245,6 +247,9 @@ class _Normalizer:
         if isinstance(node, (gast.Tuple, gast.List)):
             elts = [self.atom(e, out) for e in node.elts]
             return type(node)(elts=elts, ctx=gast.Load())
+        if isinstance(node, gast.Dict):
+            values = [self.atom(v, out) for v in node.values]
+            return gast.Dict(keys=list(node.keys), values=values)
         if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
             return name(self.comprehension(node, out))
         raise self.error(node, type(node).__name__, "rewrite the expression with simpler operations")
@@ -262,6 +267,8 @@ class _Normalizer:
 
     def call(self, node, out):
         func = node.func
+        if isinstance(func, gast.Name) and func.id in self.nested:
+            return self.inline(self.nested[func.id], node, out)
         if (
             isinstance(func, gast.Name)
             and func.id in ("max", "min")
@@ -284,6 +291,38 @@ class _Normalizer:
         args = [self.atom(a, out) for a in node.args]
         keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out)) for k in node.keywords]
         return gast.Call(func=func, args=args, keywords=keywords)
+
+    def inline(self, inner, call, out):
+        """Inline a call of a nested function: bind its parameters, emit its body."""
+        if inner.name in self.inlining:
+            raise self.error(call, "recursive nested function", "define it at module level")
+        self.inlining.add(inner.name)
+        try:
+            normal = normalize(inner, self.info, self.namer, self.nested)
+        finally:
+            self.inlining.discard(inner.name)
+        args = normal.args
+        params = [a.id for a in args.args]
+        own = (names_in(inner) & (assigned_names(inner.body) | set(params))) - set(self.nested)
+        renames = {n: self.namer.new(n) for n in sorted(own)}
+        for n in gast.walk(normal):
+            if isinstance(n, gast.Name) and n.id in renames:
+                n.id = renames[n.id]
+        defaults = dict(zip(params[len(params) - len(args.defaults) :], args.defaults))
+        given = {}
+        for p, a in zip(params, call.args):
+            given[p] = a
+        for k in call.keywords:
+            given[k.arg] = k.value
+        for p in params:
+            value = given.get(p, defaults.get(p))
+            if value is None:
+                raise self.error(call, f"missing argument '{p}' in a call of {inner.name}", "pass it")
+            self.emit(out, assign(renames.get(p, p), self.op(value, out)))
+        self.locals |= set(renames.values()) | assigned_names(normal.body)
+        *body, ret = normal.body
+        out.extend(body)
+        return ret.value
 
     def comprehension(self, node, out) -> str:
         gen = node.generators[0]
@@ -670,11 +709,48 @@ def _returns_in_loops(stmts, flag, result, depth, namer_state):
     return out
 
 
-def normalize(func: gast.FunctionDef, info, namer: Namer | None = None):
-    """Return a new FunctionDef in normal form (see the module docstring)."""
+def _collect_nested(body, nested):
+    """Remove nested `def`s and `name = lambda ...` from a body into `nested`."""
+    out = []
+    for s in body:
+        if isinstance(s, gast.FunctionDef):
+            nested[s.name] = s
+            continue
+        if isinstance(s, gast.Assign) and isinstance(s.value, gast.Lambda):
+            lam = s.value
+            ret = gast.Return(value=lam.body)
+            ret.lineno = getattr(s, "lineno", None)
+            fn = gast.FunctionDef(
+                name=s.targets[0].id,
+                args=lam.args,
+                body=[ret],
+                decorator_list=[],
+                returns=None,
+                type_comment=None,
+                type_params=[],
+            )
+            fn.lineno = getattr(s, "lineno", None)
+            nested[fn.name] = fn
+            continue
+        for field in ("body", "orelse"):
+            inner = getattr(s, field, None)
+            if isinstance(inner, list) and inner:
+                setattr(s, field, _collect_nested(inner, nested))
+        out.append(s)
+    return out
+
+
+def normalize(func: gast.FunctionDef, info, namer: Namer | None = None, nested=None):
+    """Return a new FunctionDef in normal form (see the module docstring).
+
+    Nested functions and lambdas assigned to names are inlined where they are
+    called (`nested` carries those of enclosing functions).
+    """
     func = copy.deepcopy(func)
     namer = namer or Namer(names_in(func))
     namer.used |= names_in(func)
+    nested = dict(nested or {})
+    func.body = _collect_nested(func.body, nested)
     args = func.args
     for a in args.args + args.kwonlyargs + list(getattr(args, "posonlyargs", []) or []):
         a.annotation = None
@@ -703,6 +779,8 @@ def normalize(func: gast.FunctionDef, info, namer: Namer | None = None):
             "make every branch return a value",
         )
     normalizer = _Normalizer(func, info, namer)
+    normalizer.nested = nested
+    normalizer.locals -= set(nested)
     normalizer.result_name = result
     normalizer.locals |= {flag, result}
     new_body = normalizer.block(body)

@@ -20,7 +20,9 @@ from transforms.naming import Namer, names_in
 from transforms.normalize import normalize
 from transforms.optimize import optimize
 from transforms.quoting import assign, const, name
+from transforms.analysis import Liveness
 from transforms.reverse import (
+    comment,
     TAPE,
     ReverseMode,
     drop_tape_ids,
@@ -83,6 +85,7 @@ def gradient_ast(
     check_scalar=True,
     reserved=(),
     keep_stages=False,
+    split=False,
 ):
     """The gradient of `func_node` as a gast FunctionDef.
 
@@ -115,10 +118,13 @@ def gradient_ast(
 
     grads = [name(namer.adjoint(w)) for w in wrt_names]
     grad_value = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
+    # the primal's value, taken before the backward sweep restores the variables
+    primal_value = namer.new("value")
+    keep_value = assign(primal_value, name(result))
     if returns == "grads_value":
-        value = gast.Tuple(elts=[grad_value, name(result)], ctx=gast.Load())
+        value = gast.Tuple(elts=[grad_value, name(primal_value)], ctx=gast.Load())
     elif returns == "value_grads":
-        value = gast.Tuple(elts=[name(result), grad_value], ctx=gast.Load())
+        value = gast.Tuple(elts=[name(primal_value), grad_value], ctx=gast.Load())
     else:
         value = grad_value
     if check_scalar:
@@ -137,7 +143,8 @@ def gradient_ast(
     live_at_exit = {n.id for n in gast.walk(value) if isinstance(n, gast.Name)}
 
     tape_init = assign(TAPE, gast.List(elts=[], ctx=gast.Load()))
-    body = [tape_init, *fwd, *inits, *bwd, ret]
+    boundary = comment("The backward sweep")
+    body = [tape_init, *fwd, keep_value, boundary, *inits, *bwd, ret]
     if keep_stages:
         stages["unoptimized"] = to_source(_function(normal, namer, body, seed, []))
     substitutable = mode.substitutable | {namer.adjoint(t) for t in namer.temps}
@@ -157,8 +164,71 @@ def gradient_ast(
         body = [s for s in body if s is not tape_init]
 
     grad_name = namer.new(f"d{func_node.name}")
+    if split:
+        return _split(normal, namer, body, boundary, seed, primal_value, live_at_exit, mode, stages)
+    body = [s for s in body if s is not boundary]
     node = _function(normal, namer, body, seed, [], name_=grad_name)
     return Gradient(node=node, name=grad_name, seed=seed, imports=mode.imports, stages=stages)
+
+
+def _split(normal, namer, body, boundary, seed, result, live_at_exit, mode, stages):
+    """Split motion: a forward function saving what the backward sweep reads, and a pullback.
+
+        def f_forward(x, ...):            def f_pullback(saved, dresult):
+            ...primal, tape pushes...         x, _tape, ... = saved
+            return result, (x, _tape, ...)    ...backward sweep...
+                                              return dx, ...
+    """
+    import copy
+
+    at = next(i for i, s in enumerate(body) if s is boundary)
+    forward, backward = body[:at], body[at + 1 :]
+    ret = backward[-1]
+    # the pullback returns the gradients only
+    grads = ret.value.elts[1] if isinstance(ret.value, gast.Tuple) and len(ret.value.elts) == 2 else ret.value
+    backward = [*backward[:-1], gast.Return(value=grads)]
+    live = Liveness(backward, {n.id for n in gast.walk(grads) if isinstance(n, gast.Name)})
+    defined = {a.id for a in normal.args.args} | {
+        n.id for s in forward for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    }
+    saved = sorted((live.live_in - {seed}) & defined)
+    saved_tuple = gast.Tuple(elts=[name(v) for v in saved], ctx=gast.Load())
+    forward.append(gast.Return(value=gast.Tuple(elts=[name(result), saved_tuple], ctx=gast.Load())))
+    fwd_name = namer.new(f"{normal.name}_forward")
+    fwd_args = copy.deepcopy(normal.args)
+    fwd_node = gast.FunctionDef(
+        name=fwd_name, args=fwd_args, body=forward, decorator_list=[], returns=None,
+        type_comment=None, type_params=[],
+    )
+    saved_name = namer.new("saved")
+    unpack = gast.Assign(
+        targets=[gast.Tuple(elts=[name(v, store=True) for v in saved], ctx=gast.Store())],
+        value=name(saved_name),
+        type_comment=None,
+    )
+    backward = [unpack, *backward]
+    bwd_name = namer.new(f"{normal.name}_pullback")
+    bwd_args = gast.arguments(
+        args=[gast.Name(id=saved_name, ctx=gast.Param(), annotation=None, type_comment=None),
+              gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None)],
+        posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[],
+    )
+    bwd_node = gast.FunctionDef(
+        name=bwd_name, args=bwd_args, body=backward, decorator_list=[], returns=None,
+        type_comment=None, type_params=[],
+    )
+    return Split(fwd_node, fwd_name, bwd_node, bwd_name, seed, mode.imports, stages)
+
+
+@dataclass
+class Split:
+    forward: gast.FunctionDef
+    forward_name: str
+    pullback: gast.FunctionDef
+    pullback_name: str
+    seed: str
+    imports: dict
+    stages: dict
 
 
 def _namer(func_node, reserved):

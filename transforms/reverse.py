@@ -138,6 +138,7 @@ class ReverseMode:
         self._ops: dict[int, Op] = {}
         self.active = activity(func, self.wrt, self.result, self.differentiable)
         self.containers = self._maybe_containers()
+        self.sequences = self._sequences()
         self.before_loop = assigned_before(func)
         self.loops = []  # stack of (loop node, list of break markers)
         self.substitutable: set[str] = set(namer.temps)
@@ -189,6 +190,11 @@ class ReverseMode:
             op = Op("rule", ("Tuple",), value.elts)
         elif isinstance(value, gast.List):
             op = Op("rule", ("List",), value.elts)
+        elif isinstance(value, gast.Dict):
+            op = Op("rule", ("Dict",), value.values)
+            op.keys = list(value.keys)
+            op.rule = "pack"
+            return op
         elif isinstance(value, gast.Call):
             return self._classify_call(value)
         else:
@@ -236,13 +242,34 @@ class ReverseMode:
     def differentiable(self, value) -> bool:
         return self.op_of(value).kind not in ("nondiff", "const")
 
+    def _sequences(self) -> set[str]:
+        """Variables that surely hold a list or tuple built in the function."""
+        out = set()
+        changed = True
+        while changed:
+            changed = False
+            for n in gast.walk(self.func):
+                if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name):
+                    t, v = n.targets[0].id, n.value
+                    seq = isinstance(v, (gast.Tuple, gast.List)) or (
+                        isinstance(v, gast.Name) and v.id in out
+                    ) or (
+                        isinstance(v, gast.BinOp)
+                        and isinstance(v.op, gast.Add)
+                        and any(isinstance(a, gast.Name) and a.id in out for a in (v.left, v.right))
+                    )
+                    if seq and t not in out:
+                        out.add(t)
+                        changed = True
+        return out
+
     def _maybe_containers(self) -> set[str]:
         """Variables that may hold a list or tuple: their adjoints need `add_grad`."""
         out = set()
         for n in gast.walk(self.func):
             if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name):
                 v = n.value
-                if isinstance(v, (gast.Tuple, gast.List)):
+                if isinstance(v, (gast.Tuple, gast.List, gast.Dict)):
                     out.add(n.targets[0].id)
                 elif isinstance(v, gast.Call) and self.op_of(v).kind == "call":
                     out.add(n.targets[0].id)
@@ -390,7 +417,13 @@ class ReverseMode:
             )
         if op.kind == "call":
             return self.adjoint_of_call(s, op)
-        if op.key in (("Tuple",), ("List",)):
+        if op.key == ("BinOp", "Add") and any(
+            isinstance(a, gast.Name) and a.id in self.sequences for a in op.args
+        ):
+            concat = Op("rule", ("BinOp", "Add", "sequence"), op.args)
+            concat.rule = self.rules.lookup(concat.key)
+            op = concat
+        if op.key in (("Tuple",), ("List",), ("Dict",)):
             return self.adjoint_of_pack(op, dt)
         if op.rule is None:
             if not any(self.has_adjoint(a) for a in _atoms(op)):
@@ -497,10 +530,11 @@ class ReverseMode:
         """`t = (a, b)`: each item's adjoint gets its entry of `dt`."""
         out = []
         grad_item = None
-        for i, item in enumerate(op.args):
+        keys = getattr(op, "keys", None) or [const(i) for i in range(len(op.args))]
+        for key, item in zip(keys, op.args):
             if self.has_adjoint(item):
                 grad_item = grad_item or self.runtime_name("grad_item")
-                entry = gast.Call(func=name(grad_item), args=[name(dt), const(i)], keywords=[])
+                entry = gast.Call(func=name(grad_item), args=[name(dt), copy.deepcopy(key)], keywords=[])
                 out.append(self.accumulate(self.adj(item.id), entry))
         return out
 
@@ -618,7 +652,7 @@ class ReverseMode:
             return False
         if op.key == ("BinOp", "MatMult"):
             return False
-        if op.key[0] in ("BinOp", "UnaryOp", "Subscript", "Attribute", "Tuple"):
+        if op.key[0] in ("BinOp", "UnaryOp", "Subscript", "Attribute", "Tuple", "Dict"):
             return True
         return bool(getattr(op.rule, "cheap", False))
 
@@ -873,7 +907,7 @@ def _op_text(op, value):
 
 
 def _drop_unbroadcast_for_scalars(stmt, op):
-    """`unbroadcast(g, x)` is `g` when every other operand is a number literal."""
+    """`unbroadcast(g, x)` is `g` when every other operand is `x` or a number literal."""
 
     class Strip(gast.NodeTransformer):
         def visit_Call(self, node):
@@ -885,11 +919,11 @@ def _drop_unbroadcast_for_scalars(stmt, op):
             ):
                 x = node.args[1]
                 others = [a for a in op.args if not _same_atom(a, x)]
-                if others and all(
+                if all(
                     isinstance(a, gast.Constant) and isinstance(a.value, (int, float))
                     for a in others
                 ):
-                    return node.args[0]
+                    return node.args[0]  # x op 2.0, x * x: the result has x's shape
             return node
 
     return Strip().visit(stmt)

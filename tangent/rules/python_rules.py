@@ -17,7 +17,9 @@ from tangent.runtime import (
     add_at,
     builtin_extremum_grads,
     grad_item,
+    head_grad,
     matmul_grads,
+    tail_grad,
     sum_grad,
     unbroadcast,
 )
@@ -29,6 +31,12 @@ from tangent.runtime import (
 def add(z, x, y):
     d[x] = unbroadcast(d[z], x)
     d[y] = unbroadcast(d[z], y)
+
+
+@adjoint(("BinOp", "Add", "sequence"))
+def concatenate_sequences(z, x, y):
+    d[x] = head_grad(d[z], x)
+    d[y] = tail_grad(d[z], y)
 
 
 @adjoint(operator.sub, cheap=True)
