@@ -31,6 +31,8 @@ __all__ = [
     "grad_at",
     "zero_at",
     "head_grad",
+    "matmul_grad_left",
+    "matmul_grad_right",
     "tail_grad",
 ]
 
@@ -242,6 +244,24 @@ def builtin_extremum_grads(g, y, a, b=None, larger=True):
         count = sum(1 for t in ties if np.all(t))
         return [g / count if np.all(t) else 0.0 for t in ties], 0.0
     return extremum_grad(g, y, a, 0, False), 0.0
+
+
+def matmul_grad_left(g, x, y):
+    """Adjoint of `x` in `x @ y` (`g @ y.T` for matrices)."""
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if x.ndim >= 2 and y.ndim >= 2:
+        return unbroadcast(g @ np.swapaxes(y, -1, -2), x)
+    return matmul_grads(g, x, y)[0]
+
+
+def matmul_grad_right(g, x, y):
+    """Adjoint of `y` in `x @ y` (`x.T @ g` for matrices)."""
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if x.ndim >= 2 and y.ndim >= 2:
+        return unbroadcast(np.swapaxes(x, -1, -2) @ g, y)
+    return matmul_grads(g, x, y)[1]
 
 
 def matmul_grads(g, x, y):

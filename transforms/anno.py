@@ -19,6 +19,11 @@ COMMENT = "comment"
 # On a tape push/pop statement: the id that pairs a push with its pop.
 TAPE_ID = "tape_id"
 
+# On an `unbroadcast(g, x)` call: the variable whose adjoint `g` derives from
+# through elementwise operations only; two such calls with the same root and
+# the same `x` have arguments of one shape and may be summed before reducing.
+UNBROADCAST_ROOT = "unbroadcast_root"
+
 _ATTR = "_anno"
 
 

@@ -17,7 +17,11 @@ Passes, each as "before => after":
 - copy propagation: `a = b; ...; use(a)` => `use(b)` until `a` or `b` changes;
 - forward substitution: `t = e; ...; use(t)` => `use(e)` when `t` is read
   exactly once and nothing in between changes what `e` reads;
-- constant folding: `x + 0.0` => `x`, `x * 1.0` => `x`, `if True: A` => `A`.
+- unbroadcast merge: `unbroadcast(a, x) + unbroadcast(b, x)` =>
+  `unbroadcast(a + b, x)` when `a` and `b` derive from one adjoint through
+  elementwise operations (so they have one shape);
+- constant folding: `x + 0.0` => `x`, `x * 1.0` => `x`, `x ** 1` => `x`,
+  `2 - 1` => `1` (integers), `None is None` => `True`, `if True: A` => `A`.
 """
 
 from __future__ import annotations
@@ -353,14 +357,58 @@ def _substitute_once(body, substitutable, live):
     return False
 
 
+def _is_number(expr) -> bool:
+    return (
+        isinstance(expr, gast.Constant)
+        and isinstance(expr.value, (int, float))
+        and not isinstance(expr.value, bool)
+    )
+
+
+def _fold_numbers(a, op, b):
+    """`2 - 1` => `1`: exact integer arithmetic only, so no rounding is introduced."""
+    if not (isinstance(a, int) and isinstance(b, int)):
+        return None
+    if isinstance(op, gast.Add):
+        return a + b
+    if isinstance(op, gast.Sub):
+        return a - b
+    if isinstance(op, gast.Mult):
+        return a * b
+    return None
+
+
 def constant_folding(body):
     changed = False
 
     class Fold(gast.NodeTransformer):
+        def visit_Compare(self, node):
+            nonlocal changed
+            self.generic_visit(node)
+            if (
+                len(node.ops) == 1
+                and isinstance(node.ops[0], (gast.Is, gast.IsNot))
+                and isinstance(node.left, gast.Constant)
+                and isinstance(node.comparators[0], gast.Constant)
+            ):
+                same = node.left.value is node.comparators[0].value
+                changed = True
+                value = same if isinstance(node.ops[0], gast.Is) else not same
+                return gast.Constant(value=value, kind=None)
+            return node
+
         def visit_BinOp(self, node):
             nonlocal changed
             self.generic_visit(node)
             op = node.op
+            if _is_number(node.left) and _is_number(node.right):
+                folded = _fold_numbers(node.left.value, op, node.right.value)
+                if folded is not None:
+                    changed = True
+                    return gast.Constant(value=folded, kind=None)
+            if isinstance(op, gast.Pow) and _is_const(node.right, 1):
+                changed = True
+                return node.left
             if isinstance(op, gast.Add):
                 if _is_const(node.right, 0) and not _is_const(node.left, 0):
                     changed = True
@@ -397,6 +445,61 @@ def constant_folding(body):
     return changed
 
 
+def merge_unbroadcasts(body):
+    """`unbroadcast(a, x) + unbroadcast(b, x)` => `unbroadcast(a + b, x)`.
+
+    Only when both calls carry the same `UNBROADCAST_ROOT`: then `a` and `b`
+    have one shape, and reducing their sum equals summing their reductions.
+    """
+    changed = False
+
+    def key(term):
+        if isinstance(term, gast.Call) and anno.hasanno(term, anno.UNBROADCAST_ROOT):
+            x = term.args[1]
+            if isinstance(x, gast.Name):
+                return (anno.getanno(term, anno.UNBROADCAST_ROOT), x.id)
+        return None
+
+    class Merge(gast.NodeTransformer):
+        def visit_BinOp(self, node):
+            nonlocal changed
+            self.generic_visit(node)
+            if not isinstance(node.op, gast.Add):
+                return node
+            terms = []
+
+            def flatten(n):
+                if isinstance(n, gast.BinOp) and isinstance(n.op, gast.Add):
+                    flatten(n.left)
+                    flatten(n.right)
+                else:
+                    terms.append(n)
+
+            flatten(node)
+            merged, seen = [], {}
+            for t in terms:
+                k = key(t)
+                if k is not None and k in seen:
+                    first = seen[k]
+                    first.args[0] = gast.BinOp(left=first.args[0], op=gast.Add(), right=t.args[0])
+                    changed = True
+                    continue
+                if k is not None:
+                    seen[k] = t
+                merged.append(t)
+            if len(merged) == len(terms):
+                return node
+            out = merged[0]
+            for t in merged[1:]:
+                out = gast.BinOp(left=out, op=gast.Add(), right=t)
+            return out
+
+    merger = Merge()
+    for s in body:
+        merger.visit(s)
+    return changed
+
+
 def optimize(body, live_at_exit, substitutable, max_rounds=20):
     """Run every pass until none changes the code."""
     for _ in range(max_rounds):
@@ -408,6 +511,7 @@ def optimize(body, live_at_exit, substitutable, max_rounds=20):
         changed |= copy_propagation(body, substitutable)
         changed |= dead_code(body, live_at_exit)
         changed |= forward_substitution(body, substitutable, live_at_exit)
+        changed |= merge_unbroadcasts(body)
         if not changed:
             break
     return body

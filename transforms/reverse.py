@@ -152,7 +152,9 @@ class ReverseMode:
             and n.targets[0].id in namer.temps
             and self.elementwise(n.value)
         }
-        self.broadcast_adjoints: set[str] = set()
+        # temporaries whose adjoint may keep broadcast dimensions -> the variable
+        # whose adjoint they all derive from (so they share its shape)
+        self.broadcast_adjoints: dict[str, str] = {}
         self.context: list[tuple] = []  # enclosing (block, index) pairs
         self.loop_defs: list[dict] = []
         self.loop_saves: list[tuple] = []
@@ -397,10 +399,11 @@ class ReverseMode:
             if self.has_adjoint(value):
                 g = name(dt)
                 if target in self.broadcast_adjoints:
+                    root = self.broadcast_adjoints[target]
                     if value.id in self.elementwise_temps:
-                        self.broadcast_adjoints.add(value.id)
+                        self.broadcast_adjoints[value.id] = root
                     else:
-                        g = gast.Call(func=name(self.runtime_name("unbroadcast")), args=[g, copy.deepcopy(value)], keywords=[])
+                        g = self._unbroadcast(g, value, root)
                 return [self.accumulate(self.adj(value.id), g)]
             return []
         if op.kind == "unknown":
@@ -484,6 +487,12 @@ class ReverseMode:
                 adjoint_of[self.adj(atom.id)] = atom
         unbroadcast = self.runtime_name("unbroadcast")
         broadcast_in = target in self.broadcast_adjoints
+        if broadcast_in:
+            root = self.broadcast_adjoints[target]
+        elif target not in self.elementwise_temps:
+            root = target
+        else:
+            root = None
         for st in stmts:
             pair = _accumulation_parts(st)
             if pair is None or pair[0] not in adjoint_of:
@@ -498,13 +507,24 @@ class ReverseMode:
             if atom.id in self.elementwise_temps:
                 if wrapped:
                     increment = increment.args[0]
-                    self.broadcast_adjoints.add(atom.id)
+                    if root is not None:
+                        self.broadcast_adjoints[atom.id] = root
                 elif broadcast_in:
-                    self.broadcast_adjoints.add(atom.id)
+                    self.broadcast_adjoints[atom.id] = root
             elif broadcast_in and not wrapped:
-                increment = gast.Call(func=name(unbroadcast), args=[increment, copy.deepcopy(atom)], keywords=[])
+                increment = self._unbroadcast(increment, atom, root)
+            elif wrapped and root is not None:
+                anno.setanno(increment, anno.UNBROADCAST_ROOT, root)
             st.value.right = increment
         return stmts
+
+    def _unbroadcast(self, g, atom, root):
+        """`unbroadcast(g, atom)`, marked with the adjoint whose shape `g` has."""
+        call = gast.Call(
+            func=name(self.runtime_name("unbroadcast")), args=[g, copy.deepcopy(atom)], keywords=[]
+        )
+        anno.setanno(call, anno.UNBROADCAST_ROOT, root)
+        return call
 
     def runtime_name(self, helper):
         """The name of a runtime helper (`add_grad`, `zeros_like`, ...) in generated code."""

@@ -7,6 +7,11 @@ may call into `RULES.runtime`.
 
 from tangent import runtime
 from tangent.rules import numpy_rules, python_rules  # noqa: F401  (registers rules)
+
+try:
+    from tangent.rules import scipy_rules  # noqa: F401  (SciPy is optional)
+except ImportError:
+    pass
 from tangent.rules.registry import (
     NONDIFFERENTIABLE,
     RULES,

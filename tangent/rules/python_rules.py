@@ -18,7 +18,8 @@ from tangent.runtime import (
     builtin_extremum_grads,
     grad_item,
     head_grad,
-    matmul_grads,
+    matmul_grad_left,
+    matmul_grad_right,
     tail_grad,
     sum_grad,
     unbroadcast,
@@ -71,9 +72,8 @@ def mod(z, x, y):
 
 @adjoint(operator.matmul)
 def matmul(z, x, y):
-    gx, gy = matmul_grads(d[z], x, y)
-    d[x] = gx
-    d[y] = gy
+    d[x] = matmul_grad_left(d[z], x, y)
+    d[y] = matmul_grad_right(d[z], x, y)
 
 
 @adjoint(operator.neg, cheap=True)

@@ -320,8 +320,10 @@ def cumulative_grad(g, y, x, axis=None, include_initial=False, product=False):
     return cumsum_grad(g, x, axis)
 
 
-def average_grads(g, y, a, axis=None, weights=None, keepdims=False):
+def average_grads(g, y, a, axis=None, weights=None, returned=False, keepdims=False):
     """Adjoints of np.average with respect to `a` and `weights`."""
+    if returned:
+        raise NotImplementedError("np.average with returned=True has no gradient rule")
     a = np.asarray(a)
     if weights is None:
         return mean_grad(g, a, axis, keepdims), 0.0
@@ -705,16 +707,16 @@ def matmul_grad(g, a, b, k):
     return unbroadcast(as_grad(out, b), b)
 
 
-def solve_grads(g, y, a, b):
-    """Adjoints of x = solve(a, b): gb = solve(a^T, g), ga = -gb x^T."""
+def solve_grads(g, y, a, b, transposed=False):
+    """Adjoints of x = solve(a, b): gb = solve(a^T, g), ga = -gb x^T (transposed: a^T x = b)."""
     a = np.asarray(a)
     vector = np.ndim(b) == 1
     gm = np.asarray(g)[..., None] if vector else np.asarray(g)
     ym = np.asarray(y)[..., None] if vector else np.asarray(y)
-    gb = np.linalg.solve(mT(a), gm)
-    ga = -gb @ mT(ym)
+    gb = np.linalg.solve(a if transposed else mT(a), gm)
+    ga = -ym @ mT(gb) if transposed else -gb @ mT(ym)
     gb = gb[..., 0] if vector else gb
-    return unbroadcast(ga, a), unbroadcast(as_grad(gb, b), b)
+    return unbroadcast(as_grad(ga, a), a), unbroadcast(as_grad(gb, b), b)
 
 
 def inv_grad(g, y):
@@ -1009,15 +1011,10 @@ def column_stack_grad(g, tup):
     return unconcatenate(g, tup, 1, lambda x: x[:, None] if np.ndim(x) < 2 else x)
 
 
-def unstack_grad(g, ys, arrays, axis=0):
+def unstack(g, arrays, axis=0):
     """Adjoint of np.stack: slices of `g` along `axis`, one per array."""
     g = np.asarray(g)
     return [reshape_grad(np.take(g, i, axis=axis), x) for i, x in enumerate(arrays)]
-
-
-def stack_pieces_grad(g, ys, axis=0):
-    """Adjoint of split / array_split / unstack: the pieces' adjoints joined along `axis`."""
-    return np.concatenate(items_grad(g, ys), axis=axis)
 
 
 def unsplit(g, ys, x, axis=0):
@@ -1030,7 +1027,7 @@ def hsplit_axis(x):
     return 0 if np.ndim(x) == 1 else 1
 
 
-def unstack_list_grad(g, ys, x, axis=0):
+def restack(g, ys, x, axis=0):
     """Adjoint of np.unstack: the slices' adjoints stacked along `axis`."""
     return as_grad(np.stack(items_grad(g, ys), axis=axis), x)
 
@@ -1234,7 +1231,7 @@ def select_grads(g, condlist, choicelist):
         mask = np.asarray(cond) & ~np.asarray(taken)
         out.append(unbroadcast(as_grad(np.where(mask, g, 0.0), choice), choice))
         taken = taken | np.asarray(cond)
-    return out, np.where(taken, 0.0, g)
+    return out
 
 
 def select_default_grad(g, condlist, default):
@@ -1272,8 +1269,10 @@ def diff_grads(g, a, n=1, axis=-1, prepend=None, append=None):
     return ga, gpre, gapp
 
 
-def interp_grads(g, x, xp, fp, left=None, right=None):
+def interp_grads(g, x, xp, fp, left=None, right=None, period=None):
     """Adjoints of np.interp: slope to x; hat weights to fp; the knots' shift to xp."""
+    if period is not None:
+        raise NotImplementedError("np.interp with period has no gradient rule")
     x, xp, fp = np.asarray(x), np.asarray(xp), np.asarray(fp)
     g = np.asarray(g)
     j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, len(xp) - 2)
@@ -1368,11 +1367,6 @@ def nanprod_grad(g, x, axis=None, keepdims=False):
 def nancumsum_grad(g, x, axis=None):
     """Adjoint of nancumsum: cumsum's, zero at the NaNs."""
     return nan_mask_grad(g, x, cumsum_grad(g, x, axis))
-
-
-def matrix_transpose(x):
-    """Swap the last two axes (np.matrix_transpose)."""
-    return np.swapaxes(x, -1, -2)
 
 
 # ----- scipy.special -----
