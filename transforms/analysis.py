@@ -12,6 +12,10 @@ That is the control-flow graph of structured code, without materializing it.
   Flow-insensitive, hence conservative: a variable active somewhere is active
   everywhere. `differentiable(value)` tells whether an operation propagates
   derivatives from its operands.
+- `ReachingDefinitions(func)`: for each read of a variable, the statements
+  whose assignment may have produced the value read (`PARAM` for a
+  parameter's incoming value). Index writes and list appends count as
+  definitions of the container they change.
 - `assigned_before(func)`: for each loop, the names assigned before it.
 """
 
@@ -202,4 +206,96 @@ def assigned_before(func) -> dict[int, set[str]]:
                 walk(s.orelse)
 
     walk(func.body)
+    return out
+
+
+PARAM = "param"
+
+
+class ReachingDefinitions:
+    """Which assignments reach each read, by a forward walk to a fixed point."""
+
+    def __init__(self, func):
+        self._reach: dict[tuple[int, str], frozenset] = {}
+        state = {a.id: frozenset([PARAM]) for a in func.args.args + func.args.kwonlyargs}
+        self._block(func.body, state, None)
+
+    def definitions(self, stmt, var) -> frozenset:
+        """The definitions of `var` that reach `stmt`'s own expressions."""
+        return self._reach.get((id(stmt), var), frozenset())
+
+    def _use(self, stmt, exprs, state):
+        for e in exprs:
+            for v in reads(e):
+                if v in state:
+                    self._reach[(id(stmt), v)] = state[v]
+
+    def _block(self, stmts, state, exits):
+        for s in stmts:
+            state = self._stmt(s, state, exits)
+            if state is None:
+                return None
+        return state
+
+    def _stmt(self, s, state, exits):
+        state = dict(state)
+        if isinstance(s, gast.Assign):
+            target = s.targets[0]
+            self._use(s, [s.value, target] if isinstance(target, gast.Subscript) else [s.value], state)
+            if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+                state[target.value.id] = frozenset([id(s)])
+            for v in target_names(target):
+                state[v] = frozenset([id(s)])
+            return state
+        if isinstance(s, gast.Expr):
+            self._use(s, [s.value], state)
+            if _mutating_call(s.value):
+                state[s.value.func.value.id] = frozenset([id(s)])
+            return state
+        if isinstance(s, gast.If):
+            self._use(s, [s.test], state)
+            a = self._block(s.body, state, exits)
+            b = self._block(s.orelse, state, exits)
+            return _merge(a, b)
+        if isinstance(s, (gast.For, gast.While)):
+            self._use(s, [s.iter if isinstance(s, gast.For) else s.test], state)
+            head = state
+            while True:
+                breaks = []
+                entry = dict(head)
+                if isinstance(s, gast.For):
+                    for v in target_names(s.target):
+                        entry[v] = frozenset([id(s)])
+                end = self._block(s.body, entry, breaks)
+                new = _merge(head, end)
+                if isinstance(s, gast.While):
+                    self._use(s, [s.test], new)
+                if new == head:
+                    break
+                head = new
+            out = head
+            for b in breaks:
+                out = _merge(out, b)
+            return out
+        if isinstance(s, gast.Break):
+            if exits is not None:
+                exits.append(state)
+            return None
+        if isinstance(s, gast.Return):
+            if s.value is not None:
+                self._use(s, [s.value], state)
+            return None
+        if isinstance(s, gast.Raise):
+            return None
+        return state
+
+
+def _merge(a, b):
+    if a is None:
+        return b
+    if b is None:
+        return a
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, frozenset()) | v
     return out

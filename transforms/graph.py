@@ -78,7 +78,16 @@ class Graph:
 
     def edges(self):
         """(producer id, consumer id) pairs: the values flowing between operations."""
-        return [(i, n.id) for n in self.nodes() for i in n.inputs if isinstance(i, int)]
+        out = []
+        for n in self.nodes():
+            for i in n.inputs:
+                if isinstance(i, int):
+                    out.append((i, n.id))
+                elif isinstance(i, str) and "{" in i:
+                    for part in i[i.index("{") + 1 : -1].split(","):
+                        if part.startswith("%"):
+                            out.append((int(part[1:]), n.id))
+        return out
 
     def text(self) -> str:
         lines = [f"graph {self.name}({', '.join(self.params)}):"]
@@ -129,12 +138,12 @@ class Graph:
                     out.append(f"{pad}}}")
 
         walk(self.body, 1)
+        for producer, consumer in self.edges():
+            out.append(f"  n{producer} -> n{consumer};")
         for node in self.nodes():
             for i in node.inputs:
-                if isinstance(i, int):
-                    out.append(f"  n{i} -> n{node.id};")
-                elif i in self.params:
-                    out.append(f'  "param_{i}" -> n{node.id};')
+                if isinstance(i, str) and i.split("{")[0] in self.params:
+                    out.append(f'  "param_{i.split("{")[0]}" -> n{node.id};')
         out.append("}")
         return "\n".join(out) + "\n"
 
@@ -176,27 +185,55 @@ def _op_name(value, resolve) -> tuple[str, list]:
 
 
 def build_graph(func, info, resolve=lambda expr: None) -> Graph:
-    """The forward graph of a normalized function."""
+    """The forward graph of a normalized function.
+
+    Edges come from reaching definitions: an input produced by one operation is
+    an edge from it (`%3`); a value that may come from several (a loop-carried
+    value, a variable assigned in both branches) is named with all of them
+    (`x{%1,%4}`); a parameter's incoming value is named plainly.
+    """
+    from transforms.analysis import PARAM, ReachingDefinitions
+
     counter = [0]
+    reaching = ReachingDefinitions(func)
+    node_of: dict[int, int] = {}  # statement id -> node id, in program order
+    current = [None]  # the statement whose operands are being described
+
+    def number(stmts):
+        for st in stmts:
+            if isinstance(st, (gast.Assign, gast.Expr, gast.Break)):
+                counter[0] += 1
+                node_of[id(st)] = counter[0]
+            for field_ in ("body", "orelse"):
+                number(getattr(st, field_, None) or [])
+
+    number(func.body)
 
     def operand(expr, defs):
         if isinstance(expr, gast.Name):
-            return defs.get(expr.id, expr.id)
+            sites = reaching.definitions(current[0], expr.id) if current[0] is not None else ()
+            nodes = sorted(node_of[d] for d in sites if d != PARAM and d in node_of)
+            if len(nodes) == 1 and PARAM not in sites:
+                return nodes[0]
+            if nodes:
+                sources = [f"%{n}" for n in nodes] + (["param"] if PARAM in sites else [])
+                return f"{expr.id}{{{','.join(sources)}}}"
+            return expr.id
         return to_source(expr)
 
     def region(stmts, kind, header, line, outer_defs):
         reg = Region(kind, header, line=line)
         defs = {}  # values produced in this region so far
         for s in stmts:
+            current[0] = s
             if isinstance(s, gast.Assign):
                 target = s.targets[0]
                 op, operands = _op_name(s.value, resolve)
                 output = to_source(target)
                 if isinstance(target, gast.Subscript):
                     op, operands = "setitem", [target.value, target.slice, s.value]
-                counter[0] += 1
                 node = Node(
-                    counter[0],
+                    node_of[id(s)],
                     op,
                     output,
                     [operand(e, defs) for e in operands],
@@ -210,8 +247,9 @@ def build_graph(func, info, resolve=lambda expr: None) -> Graph:
                     defs.pop(getattr(target.value, "id", None), None)
             elif isinstance(s, gast.Expr):
                 op, operands = _op_name(s.value, resolve)
-                counter[0] += 1
-                node = Node(counter[0], op, None, [operand(e, defs) for e in operands], getattr(s, "lineno", None))
+                node = Node(
+                    node_of[id(s)], op, None, [operand(e, defs) for e in operands], getattr(s, "lineno", None)
+                )
                 reg.items.append(node)
                 if isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Attribute):
                     receiver = s.value.func.value
@@ -239,8 +277,7 @@ def build_graph(func, info, resolve=lambda expr: None) -> Graph:
             elif isinstance(s, gast.Return):
                 reg.result = operand(s.value, defs)
             elif isinstance(s, gast.Break):
-                counter[0] += 1
-                reg.items.append(Node(counter[0], "break", None, [], getattr(s, "lineno", None)))
+                reg.items.append(Node(node_of[id(s)], "break", None, [], getattr(s, "lineno", None)))
         return reg
 
     body = region(func.body, "function", func.name, func.lineno, {})
