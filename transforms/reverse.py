@@ -490,7 +490,7 @@ class ReverseMode:
         if broadcast_in:
             root = self.broadcast_adjoints[target]
         elif target not in self.elementwise_temps:
-            root = target
+            root = (target, next(self._ids))  # one token per primal statement
         else:
             root = None
         for st in stmts:
@@ -505,11 +505,9 @@ class ReverseMode:
                 and increment.func.id == unbroadcast
             )
             if atom.id in self.elementwise_temps:
-                if wrapped:
-                    increment = increment.args[0]
-                    if root is not None:
-                        self.broadcast_adjoints[atom.id] = root
-                elif broadcast_in:
+                if wrapped or broadcast_in:
+                    # its adjoint may now be larger than it: reduce downstream
+                    increment = increment.args[0] if wrapped else increment
                     self.broadcast_adjoints[atom.id] = root
             elif broadcast_in and not wrapped:
                 increment = self._unbroadcast(increment, atom, root)
@@ -519,11 +517,12 @@ class ReverseMode:
         return stmts
 
     def _unbroadcast(self, g, atom, root):
-        """`unbroadcast(g, atom)`, marked with the adjoint whose shape `g` has."""
+        """`unbroadcast(g, atom)`, marked with the adjoint whose shape `g` has (if known)."""
         call = gast.Call(
             func=name(self.runtime_name("unbroadcast")), args=[g, copy.deepcopy(atom)], keywords=[]
         )
-        anno.setanno(call, anno.UNBROADCAST_ROOT, root)
+        if root is not None:
+            anno.setanno(call, anno.UNBROADCAST_ROOT, root)
         return call
 
     def runtime_name(self, helper):
