@@ -393,6 +393,10 @@ def elementwise(x):
     return np.sin(x) * x + np.exp(-x)
 
 
+def sum_elementwise(x):
+    return np.sum(np.sin(x) * x + np.exp(-x))
+
+
 def long_loop(x):
     for i in range(1000):
         x = x * 0.999 + 0.001 * np.sin(x)

@@ -498,65 +498,30 @@ class _Normalizer:
             raise self.error(target, "assignment target", "assign to a variable")
 
     def for_loop(self, node):
+        """`for` over range stays; any other iterable becomes an index loop.
+
+        `enumerate`, `zip` and `reversed` nest freely
+        (`for i, (a, b) in enumerate(zip(xs, ys))`): each gives a count and
+        the item at index `i`; the target is assigned that item.
+        """
         out = []
         iterable = node.iter
         target = node.target
         pre = []  # statements at the start of each iteration
-        func = iterable.func if isinstance(iterable, gast.Call) else None
-        fname = func.id if isinstance(func, gast.Name) and func.id not in self.locals else None
-        if fname == "reversed" and len(iterable.args) == 1 and not iterable.keywords:
-            # for v in reversed(X) -> for i in range(len(X) - 1, -1, -1): v = X[i]
-            seq = self.atom(iterable.args[0], out, "seq")
-            loop_var = self.namer.new("i")
-            count = self.temp(None, f"len_{_describe(seq)}")
-            self.emit(out, assign(count, gast.Call(func=name("len"), args=[seq], keywords=[])))
-            last = self.temp(None, "last")
-            self.emit(out, assign(last, gast.BinOp(left=name(count), op=gast.Sub(), right=const(1))))
-            bounds = [name(last), const(-1), const(-1)]
-            pre.append(gast.Assign(targets=[target], value=gast.Subscript(value=seq, slice=name(loop_var), ctx=gast.Load()), type_comment=None))
-        elif fname == "range" and isinstance(target, gast.Name) and not iterable.keywords:
+        if (
+            self._builtin_call(iterable) == "range"
+            and isinstance(target, gast.Name)
+            and not iterable.keywords
+        ):
             bounds = [self.atom(a, out) for a in iterable.args]
             loop_var = target.id
         else:
-            if fname == "enumerate" and isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == 2:
-                seq = self.atom(iterable.args[0], out, "seq")
-                start = iterable.args[1] if len(iterable.args) > 1 else None
-                for k in iterable.keywords:
-                    if k.arg == "start":
-                        start = k.value
-                index_target, item_target = target.elts
-                if isinstance(index_target, gast.Name) and start is None:
-                    loop_var = index_target.id
-                else:
-                    loop_var = self.namer.new("i")
-                count = self.temp(None, f"len_{_describe(seq)}")
-                self.emit(out, assign(count, gast.Call(func=name("len"), args=[seq], keywords=[])))
-                bounds = [name(count)]
-                if loop_var != getattr(index_target, "id", None):
-                    index_value = name(loop_var) if start is None else gast.BinOp(left=name(loop_var), op=gast.Add(), right=start)
-                    pre.append(gast.Assign(targets=[index_target], value=index_value, type_comment=None))
-                pre.append(gast.Assign(targets=[item_target], value=gast.Subscript(value=seq, slice=name(loop_var), ctx=gast.Load()), type_comment=None))
-            elif fname == "zip" and isinstance(target, (gast.Tuple, gast.List)) and len(target.elts) == len(iterable.args):
-                seqs = [self.atom(a, out, "seq") for a in iterable.args]
-                loop_var = self.namer.new("i")
-                lengths = [gast.Call(func=name("len"), args=[s], keywords=[]) for s in seqs]
-                count = self.temp(None, "n_items")
-                length = lengths[0] if len(lengths) == 1 else gast.Call(func=name("min"), args=lengths, keywords=[])
-                out_len = []
-                self.emit(out_len, assign(count, length))
-                # min(len(a), len(b)) is two operations: normalize it
-                for s in out_len:
-                    self.assign_to(s.targets[0], s.value, out)
-                bounds = [name(count)]
-                for t, s in zip(target.elts, seqs):
-                    pre.append(gast.Assign(targets=[t], value=gast.Subscript(value=s, slice=name(loop_var), ctx=gast.Load()), type_comment=None))
-            else:
-                seq = self.atom(iterable, out, "seq")
-                loop_var = self.namer.new("i")
-                count = self.temp(None, f"len_{_describe(seq)}")
-                self.emit(out, assign(count, gast.Call(func=name("len"), args=[seq], keywords=[])))
-                bounds = [name(count)]
-                pre.append(gast.Assign(targets=[target], value=gast.Subscript(value=seq, slice=name(loop_var), ctx=gast.Load()), type_comment=None))
+            loop_var = self._index_name(iterable, target)
+            # sequences the loop rebinds are evaluated once, as Python does
+            protect = assigned_names(node.body) | assigned_names(target)
+            count, item = self._iteration(iterable, out, protect)
+            bounds = [count]
+            pre.extend(_destructure(target, item(name(loop_var))))
         for p in pre:
             p.lineno = node.lineno
         self.locals.add(loop_var)
@@ -575,6 +540,69 @@ class _Normalizer:
             self.count_iterations(loop, out)
         self.emit(out, loop)
         return out
+
+    def _builtin_call(self, node):
+        """`range`, `zip`, `enumerate`, `reversed`, when `node` calls that builtin."""
+        if (
+            isinstance(node, gast.Call)
+            and isinstance(node.func, gast.Name)
+            and node.func.id not in self.locals
+            and node.func.id in ("range", "zip", "enumerate", "reversed")
+        ):
+            return node.func.id
+        return None
+
+    def _index_name(self, iterable, target):
+        """The loop index: `enumerate`'s own index variable when it has one."""
+        if (
+            self._builtin_call(iterable) == "enumerate"
+            and len(iterable.args) == 1
+            and not iterable.keywords
+            and isinstance(target, (gast.Tuple, gast.List))
+            and isinstance(target.elts[0], gast.Name)
+        ):
+            return target.elts[0].id
+        return self.namer.new("i")
+
+    def _iteration(self, iterable, out, protect=frozenset()):
+        """(count atom, item(index) -> expression) for iterating over `iterable`."""
+        kind = self._builtin_call(iterable)
+        args = iterable.args if kind else []
+        if kind == "enumerate" and args:
+            start = args[1] if len(args) > 1 else None
+            for k in iterable.keywords:
+                if k.arg == "start":
+                    start = k.value
+            count, item = self._iteration(args[0], out, protect)
+            if start is not None:
+                start = self.atom(start, out)
+
+            def enumerated(i):
+                index = i if start is None else gast.BinOp(left=i, op=gast.Add(), right=start)
+                return gast.Tuple(elts=[index, item(i)], ctx=gast.Load())
+
+            return count, enumerated
+        if kind == "zip" and args and not iterable.keywords:
+            parts = [self._iteration(a, out, protect) for a in args]
+            count = parts[0][0]
+            for other, _ in parts[1:]:
+                smaller = self.temp(None, "n_items")
+                self.emit(out, assign(smaller, gast.Call(func=name("min"), args=[count, other], keywords=[])))
+                count = name(smaller)
+            return count, lambda i: gast.Tuple(elts=[item(i) for _, item in parts], ctx=gast.Load())
+        if kind == "reversed" and len(args) == 1:
+            count, item = self._iteration(args[0], out, protect)
+            last = self.temp(None, "last")
+            self.emit(out, assign(last, gast.BinOp(left=count, op=gast.Sub(), right=const(1))))
+            return count, lambda i: item(gast.BinOp(left=name(last), op=gast.Sub(), right=i))
+        seq = self.atom(iterable, out, "seq")
+        if isinstance(seq, gast.Name) and seq.id in protect:
+            kept = self.namer.temp(f"{seq.id}_items")
+            self.emit(out, assign(kept, seq))
+            seq = name(kept)
+        count = self.temp(None, f"len_{_describe(seq)}")
+        self.emit(out, assign(count, gast.Call(func=name("len"), args=[seq], keywords=[])))
+        return name(count), lambda i: gast.Subscript(value=copy.deepcopy(seq), slice=i, ctx=gast.Load())
 
     def while_loop(self, node):
         out = []
@@ -604,6 +632,19 @@ class _Normalizer:
         bump.lineno = self.lineno
         loop.body.insert(0, bump)
         anno.setanno(loop, anno.ITERATIONS, counter)
+
+
+def _destructure(target, value):
+    """`a, (b, c) = (i, (x[i], y[i]))` as one assignment per name, skipping `i = i`."""
+    if isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, gast.Tuple):
+        if len(target.elts) == len(value.elts):
+            out = []
+            for t, v in zip(target.elts, value.elts):
+                out.extend(_destructure(t, v))
+            return out
+    if isinstance(target, gast.Name) and isinstance(value, gast.Name) and target.id == value.id:
+        return []
+    return [gast.Assign(targets=[target], value=value, type_comment=None)]
 
 
 def _at(new, old):

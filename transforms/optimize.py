@@ -14,6 +14,8 @@ Passes, each as "before => after":
   `add_grad(dx, g)` and `zeros_like(x)`, across branches and loop iterations);
 - accumulation merge: `dx = g1; ...; dx = dx + g2` => `dx = g1 + g2` when
   nothing in between reads `dx` or changes what `g1` reads;
+- redundant assignment: `v = e; ...; v = e` => `v = e; ...` when nothing in
+  between changes `v` or what `e` reads (recomputations for two adjoints);
 - copy propagation: `a = b; ...; use(a)` => `use(b)` until `a` or `b` changes;
 - forward substitution: `t = e; ...; use(t)` => `use(e)` when `t` is read
   exactly once and nothing in between changes what `e` reads;
@@ -445,6 +447,42 @@ def constant_folding(body):
     return changed
 
 
+def redundant_assignments(body):
+    """`v = e; ...; v = e` => `v = e; ...` when nothing in between changes `v` or what `e` reads."""
+    changed = False
+    for block in _blocks(body):
+        i = 0
+        while i < len(block):
+            pair = _simple_assign(block[i])
+            if pair is None or not _is_pure(pair[1]) or anno.getanno(block[i], anno.TAPE_ID) is not None:
+                i += 1
+                continue
+            v, value = pair
+            if v in reads(value):  # `y = y @ M` twice is two steps
+                i += 1
+                continue
+            text = gast.dump(value)
+            guard = reads(value) | {v}
+            j = i + 1
+            while j < len(block):
+                later = block[j]
+                again = _simple_assign(later)
+                if (
+                    again is not None
+                    and again[0] == v
+                    and gast.dump(again[1]) == text
+                    and anno.getanno(later, anno.TAPE_ID) is None
+                ):
+                    del block[j]
+                    changed = True
+                    continue
+                if written([later]) & guard:
+                    break
+                j += 1
+            i += 1
+    return changed
+
+
 def merge_unbroadcasts(body):
     """`unbroadcast(a, x) + unbroadcast(b, x)` => `unbroadcast(a + b, x)`.
 
@@ -512,6 +550,7 @@ def optimize(body, live_at_exit, substitutable, max_rounds=20):
         changed |= dead_code(body, live_at_exit)
         changed |= forward_substitution(body, substitutable, live_at_exit)
         changed |= merge_unbroadcasts(body)
+        changed |= redundant_assignments(body)
         if not changed:
             break
     return body

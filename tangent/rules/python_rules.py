@@ -86,7 +86,16 @@ def pos(y, x):
     d[x] = d[y]
 
 
-nondifferentiable(operator.floordiv)
+nondifferentiable(
+    operator.floordiv,
+    operator.not_,
+    operator.invert,
+    operator.and_,
+    operator.or_,
+    operator.xor,
+    operator.lshift,
+    operator.rshift,
+)
 
 # ----- Indexing and containers -----
 

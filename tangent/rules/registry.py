@@ -60,6 +60,13 @@ _OPERATOR_KEYS = {
     operator.neg: ("UnaryOp", "USub"),
     operator.pos: ("UnaryOp", "UAdd"),
     operator.getitem: ("Subscript",),
+    operator.not_: ("UnaryOp", "Not"),
+    operator.invert: ("UnaryOp", "Invert"),
+    operator.and_: ("BinOp", "BitAnd"),
+    operator.or_: ("BinOp", "BitOr"),
+    operator.xor: ("BinOp", "BitXor"),
+    operator.lshift: ("BinOp", "LShift"),
+    operator.rshift: ("BinOp", "RShift"),
 }
 
 
