@@ -61,7 +61,9 @@ def _is_zero(g) -> bool:
 
 def unbroadcast(g, x):
     """Sum `g` over the axes along which `x` was broadcast, giving `x`'s shape."""
-    if getattr(g, "shape", ()) == getattr(x, "shape", ()) and not isinstance(x, (list, tuple)):
+    if getattr(g, "shape", ()) == getattr(x, "shape", ()) and not isinstance(
+        x, (list, tuple)
+    ):
         return g  # the common case, kept cheap: same shapes, or two scalars
     shape = np.shape(x)
     gshape = np.shape(g)
@@ -102,7 +104,9 @@ def zeros_like(x):
         dtype = x.dtype if np.issubdtype(x.dtype, np.inexact) else float
         return np.zeros(x.shape, dtype=dtype)
     if isinstance(x, np.generic):
-        return np.zeros((), dtype=x.dtype if np.issubdtype(x.dtype, np.inexact) else float)[()]
+        return np.zeros(
+            (), dtype=x.dtype if np.issubdtype(x.dtype, np.inexact) else float
+        )[()]
     try:
         return x * 0.0
     except TypeError:
@@ -133,7 +137,11 @@ def add_grad(a, b):
 def _is_basic_index(index) -> bool:
     if isinstance(index, tuple):
         return all(_is_basic_index(i) for i in index)
-    return index is None or index is Ellipsis or isinstance(index, (int, np.integer, slice))
+    return (
+        index is None
+        or index is Ellipsis
+        or isinstance(index, (int, np.integer, slice))
+    )
 
 
 def add_at(dx, x, index, g):
@@ -149,7 +157,10 @@ def add_at(dx, x, index, g):
             new[index] = add_grad(new[index], g)
         return new
     if _is_zero(dx):
-        new = np.zeros(np.shape(x), dtype=np.result_type(np.asarray(x).dtype, np.asarray(g).dtype, np.float16))
+        new = np.zeros(
+            np.shape(x),
+            dtype=np.result_type(np.asarray(x).dtype, np.asarray(g).dtype, np.float16),
+        )
     else:
         new = np.array(dx, copy=True)
     if _is_basic_index(index):
@@ -233,7 +244,15 @@ def minmax_grads(g, a, b, larger=True):
     a_wins = (a > b) if larger else (a < b)
     tie = a == b
     ga = g * (a_wins + 0.5 * tie)
-    gb = g * ((~a_wins & ~tie) if isinstance(a_wins, np.ndarray) else (not a_wins and not tie)) + g * 0.5 * tie
+    gb = (
+        g
+        * (
+            (~a_wins & ~tie)
+            if isinstance(a_wins, np.ndarray)
+            else (not a_wins and not tie)
+        )
+        + g * 0.5 * tie
+    )
     return unbroadcast(ga, a), unbroadcast(gb, b)
 
 
@@ -294,8 +313,14 @@ def dot_grads(g, x, y):
     if y_arr.ndim <= 2 and x_arr.ndim <= 2:
         return matmul_grads(g, x_arr, y_arr)
     # dot(x, y)[i..., j...] = sum_k x[i..., k] * y[j..., k, l]
-    gx = np.tensordot(g, np.moveaxis(y_arr, -2, -1), axes=(list(range(x_arr.ndim - 1, g.ndim)), list(range(y_arr.ndim - 1))))
-    gy = np.tensordot(x_arr, g, axes=(list(range(x_arr.ndim - 1)), list(range(x_arr.ndim - 1))))
+    gx = np.tensordot(
+        g,
+        np.moveaxis(y_arr, -2, -1),
+        axes=(list(range(x_arr.ndim - 1, g.ndim)), list(range(y_arr.ndim - 1))),
+    )
+    gy = np.tensordot(
+        x_arr, g, axes=(list(range(x_arr.ndim - 1)), list(range(x_arr.ndim - 1)))
+    )
     gy = np.moveaxis(gy, 0, -2)
     return gx, gy
 

@@ -234,12 +234,21 @@ square_lambda = lambda x: x * x  # <-- module lambda
 
 
 def uses_inner_lambda(x):
-    g = lambda t: t * 2.0  # <-- inner lambda
-    return g(x)
+    return (lambda t: t * 2.0)(x)  # <-- inner lambda
 
 
 def uses_nested_def(x):
     def helper(t):  # <-- nested def
+        if t > 1.0:
+            return helper(t / 2.0)
+        return t * 2.0
+
+    return helper(x)
+
+
+def uses_decorated_nested_def(x):
+    @staticmethod
+    def helper(t):  # <-- decorated nested def
         return t * 2.0
 
     return helper(x)
@@ -277,7 +286,13 @@ def uses_walrus(x):
 
 
 def uses_dict(x):
-    table = {"a": x}  # <-- dict
+    key = "a"
+    table = {key: x}  # <-- dict
+    return table["a"]
+
+
+def uses_dict_comp(x):
+    table = {k: x for k in "ab"}  # <-- dict comprehension
     return table["a"]
 
 
@@ -351,6 +366,22 @@ def uses_fft(x):
     return np.sum(np.abs(y))
 
 
+def kwargs_helper(x, **options):
+    return x * 2.0
+
+
+def calls_kwargs_helper(x):
+    return kwargs_helper(x, scale=1.0)
+
+
+def varargs_helper(*xs):
+    return xs[0] * 2.0
+
+
+def calls_varargs_helper(x):
+    return varargs_helper(x, x)
+
+
 def no_return(x):
     y = x * 2.0
 
@@ -395,6 +426,22 @@ def elementwise(x):
 
 def sum_elementwise(x):
     return np.sum(np.sin(x) * x + np.exp(-x))
+
+
+def nested_helpers(x, y):
+    def scale(t, k=2.0):
+        return t * k
+
+    square = lambda t: t * t
+    table = {"a": x, "b": y}
+    return scale(square(table["a"])) + table["b"] * scale(y, 3.0)
+
+
+def noisy(x):
+    noise = np.random.normal()
+    y = x * noise
+    noise = np.random.normal()
+    return y + x * noise
 
 
 def long_loop(x):

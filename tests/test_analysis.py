@@ -9,7 +9,15 @@ import textwrap
 import gast
 import pytest
 
-from transforms.analysis import Liveness, activity, assigned_before, reads, written
+from transforms.analysis import (
+    PARAM,
+    Liveness,
+    ReachingDefinitions,
+    activity,
+    assigned_before,
+    reads,
+    written,
+)
 
 
 def stmts(src):
@@ -423,6 +431,153 @@ def test_activity_uses_the_differentiable_callback():
 
     assert activity(node, ["x"], "r", differentiable) == {"x", "n", "r"}
     assert activity(node, ["x"], "r", no_len) == {"x", "r"}
+
+
+# ----- reaching definitions -----
+
+
+def test_reaching_definitions_straight_line():
+    node = func(
+        """
+        def f(x):
+            a = x
+            a = a * 2
+            r = a
+            return r
+        """
+    )
+    b = node.body
+    rd = ReachingDefinitions(node)
+    assert rd.definitions(b[0], "x") == {PARAM}
+    assert rd.definitions(b[1], "a") == {id(b[0])}
+    assert rd.definitions(b[2], "a") == {id(b[1])}
+    assert rd.definitions(b[3], "r") == {id(b[2])}
+
+
+def test_reaching_definitions_join_after_if():
+    node = func(
+        """
+        def f(x, c):
+            a = x
+            if c:
+                a = 2.0
+            r = a
+            return r
+        """
+    )
+    b = node.body
+    rd = ReachingDefinitions(node)
+    assert rd.definitions(b[1], "c") == {PARAM}
+    assert rd.definitions(b[2], "a") == {id(b[0]), id(b[1].body[0])}
+
+
+def test_reaching_definitions_if_else_both_assign():
+    node = func(
+        """
+        def f(x, c):
+            a = x
+            if c:
+                a = 2.0
+            else:
+                a = 3.0
+            r = a
+            return r
+        """
+    )
+    b = node.body
+    rd = ReachingDefinitions(node)
+    assert rd.definitions(b[2], "a") == {id(b[1].body[0]), id(b[1].orelse[0])}
+
+
+def test_reaching_definitions_around_a_loop():
+    node = func(
+        """
+        def f(x, n):
+            s = 0.0
+            for i in range(n):
+                t = i
+                s = s + x
+            r = s
+            return r
+        """
+    )
+    b = node.body
+    loop = b[1]
+    rd = ReachingDefinitions(node)
+    assert rd.definitions(loop, "n") == {PARAM}
+    assert rd.definitions(loop.body[0], "i") == {id(loop)}
+    assert rd.definitions(loop.body[1], "s") == {id(b[0]), id(loop.body[1])}
+    assert rd.definitions(loop.body[1], "x") == {PARAM}
+    assert rd.definitions(b[2], "s") == {id(b[0]), id(loop.body[1])}
+
+
+def test_reaching_definitions_through_break():
+    node = func(
+        """
+        def f(x, y, c, n):
+            a = 0.0
+            for i in range(n):
+                a = x
+                if c:
+                    break
+                a = y
+            r = a
+            return r
+        """
+    )
+    b = node.body
+    loop = b[1]
+    rd = ReachingDefinitions(node)
+    # zero iterations, the break, or the end of an iteration
+    assert rd.definitions(b[2], "a") == {id(b[0]), id(loop.body[0]), id(loop.body[2])}
+
+
+def test_reaching_definitions_while_test():
+    node = func(
+        """
+        def f(c):
+            while c:
+                c = c - 1
+            return c
+        """
+    )
+    loop = node.body[0]
+    rd = ReachingDefinitions(node)
+    assert rd.definitions(loop, "c") == {PARAM, id(loop.body[0])}
+    assert rd.definitions(loop.body[0], "c") == {PARAM, id(loop.body[0])}
+    assert rd.definitions(node.body[1], "c") == {PARAM, id(loop.body[0])}
+
+
+def test_reaching_definitions_index_writes_and_appends_define_the_container():
+    node = func(
+        """
+        def f(x, z):
+            z[0] = x
+            r = z
+            items = []
+            items.append(x)
+            s = items
+            return r
+        """
+    )
+    b = node.body
+    rd = ReachingDefinitions(node)
+    assert rd.definitions(b[0], "z") == {PARAM}
+    assert rd.definitions(b[1], "z") == {id(b[0])}
+    assert rd.definitions(b[3], "items") == {id(b[2])}
+    assert rd.definitions(b[4], "items") == {id(b[3])}
+
+
+def test_reaching_definitions_of_unread_variable_is_empty():
+    node = func(
+        """
+        def f(x):
+            a = x
+            return a
+        """
+    )
+    rd = ReachingDefinitions(node)
+    assert rd.definitions(node.body[0], "a") == frozenset()
 
 
 # ----- written, reads, assigned_before -----

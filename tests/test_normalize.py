@@ -129,6 +129,9 @@ class NormalFormChecker:
             return atom(value.value) and self.is_index(value.slice)
         if isinstance(value, (gast.Tuple, gast.List)):
             return all(atom(e) for e in value.elts)
+        if isinstance(value, gast.Dict):
+            keys_ok = all(isinstance(k, gast.Constant) for k in value.keys)
+            return keys_ok and all(atom(v) for v in value.values)
         return False
 
     def check(self):
@@ -256,6 +259,7 @@ CASES = [
     (fx.list_building, [(1.5,)]),
     (fx.nested_expressions, [(np.array([0.1, 0.2, 0.3]),)]),
     (fx.loop_bound_changes, [(1.5, 4), (2.0, 0)]),
+    (fx.nested_helpers, [(1.5, 0.5), (-2.0, 3.0)]),
 ]
 
 FUNCS = [c[0] for c in CASES]
@@ -422,12 +426,16 @@ def test_enumerate_zip_and_arrays_become_index_loops():
         assert "reversed(" not in text
 
 
-def test_reversed_becomes_descending_range():
-    node = normal_form(fx.loop_over_array)
-    last_loop = _all(node, gast.For)[-1]
-    args = last_loop.iter.args
-    assert len(args) == 3
-    assert to_source(args[1]) == "-1" and to_source(args[2]) == "-1"
+def test_nested_functions_and_lambdas_are_inlined():
+    node = normal_form(fx.nested_helpers)
+    assert not _all(node, (gast.FunctionDef, gast.Lambda)) or all(
+        n is node for n in _all(node, gast.FunctionDef)
+    )
+    assert not _all(node, gast.Lambda)
+    called = {
+        c.func.id for c in _all(node, gast.Call) if isinstance(c.func, gast.Name)
+    }
+    assert not called & {"scale", "square"}
 
 
 def test_docstring_print_assert_pass_and_annotations_are_dropped():

@@ -21,7 +21,9 @@ from transforms.optimize import (
     dead_code,
     forward_substitution,
     merge_accumulations,
+    merge_unbroadcasts,
     optimize,
+    redundant_assignments,
     zero_propagation,
 )
 from transforms.quoting import to_source
@@ -497,6 +499,54 @@ def test_constant_folding_inside_nested_blocks():
     assert "r = x\n" in text(after) + "\n"
 
 
+@pytest.mark.parametrize(
+    "src, folded",
+    [
+        ("r = x ** 1", "r = x"),
+        ("r = 2 - 1", "r = 1"),
+        ("r = 3 * 4 + 1", "r = 13"),
+        ("r = x[2 - 1]", "r = x[1]"),
+        ("r = None is None", "r = True"),
+        ("r = None is not None", "r = False"),
+    ],
+)
+def test_constant_folding_more_identities(src, folded):
+    before, after, changed = apply(constant_folding, src)
+    assert changed
+    assert text(after) == folded
+    assert_same_results(before, after, {"x": np.array([1.0, 2.0, 3.0])}, ["r"])
+
+
+@pytest.mark.parametrize("src", ["r = 0.1 + 0.2", "r = 2.0 * 3.0", "r = 7 // 2", "r = x ** 2"])
+def test_constant_folding_never_rounds_or_changes_floats(src):
+    _, after, changed = apply(constant_folding, src)
+    assert not changed
+    assert text(after) == src
+
+
+def test_constant_folding_empty_branches():
+    src = """
+    if c:
+        pass
+    if t:
+        pass
+    else:
+        r = a
+    """
+    before, after, _ = apply(constant_folding, src)
+    assert text(after) == "if not t:\n    r = a"
+    for t in (True, False):
+        env = dict(ENV, t=t, r=0.0)
+        assert_same_results(before, after, env, ["r"])
+
+
+def test_constant_folding_keeps_an_impure_test():
+    body = body_of("if f(x):\n    pass")
+    anno.setanno(body[0].test, "impure", True)
+    constant_folding(body)
+    assert text(body) == "if f(x):\n    pass"
+
+
 @pytest.mark.parametrize("src", ["y = x + 0.0", "y = x * 1.0", "y = x / 1.0"])
 def test_constant_folding_never_aliases_an_array(src):
     # `x + 0.0` is a new array: writing into y must not change x
@@ -504,6 +554,110 @@ def test_constant_folding_never_aliases_an_array(src):
     before, after, _ = apply(constant_folding, code)
     env = {"x": np.array([1.0, 2.0])}
     assert_same_results(before, after, env, ["r", "x", "y"])
+
+
+# ----- redundant assignments -----
+
+
+def test_redundant_assignment_removed():
+    src = "v = a * 2\nu = v + 1\nv = a * 2\nw = v * u"
+    before, after, changed = apply(redundant_assignments, src)
+    assert changed
+    assert text(after) == "v = a * 2\nu = v + 1\nw = v * u"
+    assert_same_results(before, after, ENV, ["u", "w"])
+
+
+def test_redundant_assignment_kept_when_an_operand_changes():
+    src = "v = a * 2\na = 5.0\nv = a * 2"
+    before, after, changed = apply(redundant_assignments, src)
+    assert not changed
+    assert_same_results(before, after, ENV, ["v"])
+
+
+def test_redundant_assignment_kept_when_the_target_changes():
+    src = "v = a * 2\nv = v + 1\nv = a * 2"
+    _, after, changed = apply(redundant_assignments, src)
+    assert not changed
+
+
+def test_redundant_assignment_kept_for_a_self_update():
+    src = "v = v * 2\nu = v\nv = v * 2"
+    _, after, changed = apply(redundant_assignments, src)
+    assert not changed
+
+
+def test_redundant_assignment_only_for_the_same_expression():
+    src = "v = a * 2\nv = a * 3"
+    _, after, changed = apply(redundant_assignments, src)
+    assert not changed
+
+
+def test_redundant_assignment_keeps_a_second_random_draw():
+    # two calls of np.random.normal() are two different values
+    src = "v = np.random.normal()\nw = v\nv = np.random.normal()\nr = v + w"
+    before, after, _ = apply(redundant_assignments, src)
+    np.random.seed(0)
+    expected = execute(before, {})["r"]
+    np.random.seed(0)
+    got = execute(after, {})["r"]
+    assert got == expected
+
+
+# ----- unbroadcast merge -----
+
+
+def _unbroadcast_body(src, roots):
+    body = body_of(src)
+    calls = [
+        n
+        for n in gast.walk(body[0])
+        if isinstance(n, gast.Call) and getattr(n.func, "id", None) == "unbroadcast"
+    ]
+    for call, root in zip(calls, roots, strict=True):
+        if root is not None:
+            anno.setanno(call, anno.UNBROADCAST_ROOT, root)
+    return body
+
+
+UNBROADCAST_ENV = {
+    "unbroadcast": runtime.unbroadcast,
+    "p": np.array([[1.0, 2.0], [3.0, 4.0]]),
+    "q": np.array([[0.5, -1.0], [2.0, 0.0]]),
+    "v": np.array([1.0, 1.0]),
+}
+
+
+def test_merge_unbroadcasts_with_one_root():
+    before = _unbroadcast_body("r = unbroadcast(p, v) + unbroadcast(q, v)", ["dy", "dy"])
+    after = copy.deepcopy(before)
+    assert merge_unbroadcasts(after)
+    assert text(after) == "r = unbroadcast(p + q, v)"
+    assert_same_results(before, after, UNBROADCAST_ENV, ["r"])
+
+
+def test_merge_unbroadcasts_among_other_terms():
+    before = _unbroadcast_body(
+        "r = unbroadcast(p, v) + q[0] + unbroadcast(q, v)", ["dy", "dy"]
+    )
+    after = copy.deepcopy(before)
+    merge_unbroadcasts(after)
+    assert text(after) == "r = unbroadcast(p + q, v) + q[0]"
+    assert_same_results(before, after, UNBROADCAST_ENV, ["r"])
+
+
+@pytest.mark.parametrize(
+    "src, roots",
+    [
+        ("r = unbroadcast(p, v) + unbroadcast(q, v)", ["dy", "dz"]),
+        ("r = unbroadcast(p, v) + unbroadcast(q, v)", [None, None]),
+        ("r = unbroadcast(p, v) + unbroadcast(q, w)", ["dy", "dy"]),
+        ("r = unbroadcast(p, v) - unbroadcast(q, v)", ["dy", "dy"]),
+    ],
+)
+def test_merge_unbroadcasts_needs_one_root_one_target_and_a_sum(src, roots):
+    body = _unbroadcast_body(src, roots)
+    assert not merge_unbroadcasts(body)
+    assert text(body) == src
 
 
 # ----- optimize: all passes to a fixed point -----

@@ -53,7 +53,9 @@ def written(stmts) -> set[str]:
                 out.add(n.id)
             elif isinstance(n, gast.Expr) and _mutating_call(n.value):
                 out.add(n.value.func.value.id)
-            elif isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Subscript):
+            elif isinstance(n, gast.Assign) and isinstance(
+                n.targets[0], gast.Subscript
+            ):
                 root = n.targets[0].value
                 if isinstance(root, gast.Name):
                     out.add(root.id)
@@ -96,8 +98,10 @@ class Liveness:
         if isinstance(s, gast.Expr):
             return live | reads(s.value)
         if isinstance(s, gast.If):
-            return reads(s.test) | self._block(s.body, live, loop_exit) | self._block(
-                s.orelse, live, loop_exit
+            return (
+                reads(s.test)
+                | self._block(s.body, live, loop_exit)
+                | self._block(s.orelse, live, loop_exit)
             )
         if isinstance(s, gast.For):
             head = set(live)
@@ -217,7 +221,9 @@ class ReachingDefinitions:
 
     def __init__(self, func):
         self._reach: dict[tuple[int, str], frozenset] = {}
-        state = {a.id: frozenset([PARAM]) for a in func.args.args + func.args.kwonlyargs}
+        state = {
+            a.id: frozenset([PARAM]) for a in func.args.args + func.args.kwonlyargs
+        }
         self._block(func.body, state, None)
 
     def definitions(self, stmt, var) -> frozenset:
@@ -241,8 +247,14 @@ class ReachingDefinitions:
         state = dict(state)
         if isinstance(s, gast.Assign):
             target = s.targets[0]
-            self._use(s, [s.value, target] if isinstance(target, gast.Subscript) else [s.value], state)
-            if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+            self._use(
+                s,
+                [s.value, target] if isinstance(target, gast.Subscript) else [s.value],
+                state,
+            )
+            if isinstance(target, gast.Subscript) and isinstance(
+                target.value, gast.Name
+            ):
                 state[target.value.id] = frozenset([id(s)])
             for v in target_names(target):
                 state[v] = frozenset([id(s)])

@@ -34,7 +34,13 @@ def _prepare(stmts):
             if anno.getanno(s, anno.COMMENT) == last_comment:
                 continue  # the same line's adjoint, continued
             last_comment = anno.getanno(s, anno.COMMENT)
-            out.append(gast.Expr(value=gast.Constant(value=_MARK + anno.getanno(s, anno.COMMENT), kind=None)))
+            out.append(
+                gast.Expr(
+                    value=gast.Constant(
+                        value=_MARK + anno.getanno(s, anno.COMMENT), kind=None
+                    )
+                )
+            )
             continue
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
@@ -56,7 +62,7 @@ def to_source(func) -> str:
         m = _MARK_LINE.match(line)
         if m:
             comment = ast.literal_eval(m.group(2) + _MARK + m.group(3) + m.group(2))
-            lines.append(f"{m.group(1)}# {comment[len(_MARK):]}")
+            lines.append(f"{m.group(1)}# {comment[len(_MARK) :]}")
         else:
             lines.append(line)
     return "\n".join(lines) + "\n"
@@ -89,7 +95,9 @@ def compile_function(
     header = header.rstrip("\n")
     display = f"{header}\n{source}" if header else source
     params = sorted(set(free) | set(cells))
-    body = "".join("  " + line if line.strip() else line for line in source.splitlines(True))
+    body = "".join(
+        "  " + line if line.strip() else line for line in source.splitlines(True)
+    )
     # one header line keeps the def on the same line number in both texts
     wrapper = f"def _tangent_scope({', '.join(params)}):\n{body}  return {name}\n"
     if not header:
@@ -105,7 +113,9 @@ def compile_function(
             for i, v in enumerate(made.__code__.co_freevars)
         )
         kwdefaults = made.__kwdefaults__
-        made = types.FunctionType(made.__code__, globals_, name, made.__defaults__, closure)
+        made = types.FunctionType(
+            made.__code__, globals_, name, made.__defaults__, closure
+        )
         made.__kwdefaults__ = kwdefaults
     made.__qualname__ = name
     return made

@@ -49,7 +49,9 @@ def _refuse(info, node, construct, hint):
 def check(func: gast.FunctionDef, info) -> None:
     args = func.args
     if args.vararg is not None or args.kwarg is not None:
-        _refuse(info, func, "*args/**kwargs parameters", "list the parameters explicitly")
+        _refuse(
+            info, func, "*args/**kwargs parameters", "list the parameters explicitly"
+        )
     if args.kwonlyargs or getattr(args, "posonlyargs", None):
         # keyword-only and positional-only parameters work like plain ones
         pass
@@ -65,13 +67,24 @@ def check(func: gast.FunctionDef, info) -> None:
         if node is func:
             continue
         if isinstance(node, gast.Lambda) and id(node) not in allowed_lambdas:
-            _refuse(info, node, "lambda used as a value", "assign it to a name, or use def")
+            _refuse(
+                info, node, "lambda used as a value", "assign it to a name, or use def"
+            )
         if isinstance(node, gast.FunctionDef):
             if node.decorator_list:
-                _refuse(info, node, "decorated nested function", "define it at module level")
+                _refuse(
+                    info, node, "decorated nested function", "define it at module level"
+                )
             if node.args.vararg or node.args.kwarg:
-                _refuse(info, node, "*args/**kwargs parameters", "list the parameters explicitly")
-            if any(isinstance(n, gast.Name) and n.id == node.name for n in gast.walk(node)):
+                _refuse(
+                    info,
+                    node,
+                    "*args/**kwargs parameters",
+                    "list the parameters explicitly",
+                )
+            if any(
+                isinstance(n, gast.Name) and n.id == node.name for n in gast.walk(node)
+            ):
                 _refuse(
                     info, node, "recursive nested function", "define it at module level"
                 )
@@ -82,7 +95,9 @@ def check(func: gast.FunctionDef, info) -> None:
         if refused is not None:
             _refuse(info, node, *refused)
         if isinstance(node, gast.keyword) and node.arg is None:
-            _refuse(info, node, "**kwargs in a call", "pass keyword arguments explicitly")
+            _refuse(
+                info, node, "**kwargs in a call", "pass keyword arguments explicitly"
+            )
         if isinstance(node, (gast.For, gast.While)) and node.orelse:
             _refuse(info, node, "else clause on a loop", "use a flag variable instead")
         if isinstance(node, gast.Assign):
@@ -102,5 +117,8 @@ def check(func: gast.FunctionDef, info) -> None:
         if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
             if len(node.generators) != 1:
                 _refuse(
-                    info, node, "comprehension with several for clauses", "use nested loops"
+                    info,
+                    node,
+                    "comprehension with several for clauses",
+                    "use nested loops",
                 )

@@ -179,7 +179,9 @@ def _op_name(value, resolve) -> tuple[str, list]:
             if type(obj).__name__ == "ufunc":
                 module = "numpy"
             qual = getattr(obj, "__name__", to_source(func))
-            return (f"{module}.{qual}" if module and module != "builtins" else qual), args
+            return (
+                f"{module}.{qual}" if module and module != "builtins" else qual
+            ), args
         return to_source(func), args
     return type(value).__name__, []
 
@@ -211,12 +213,18 @@ def build_graph(func, info, resolve=lambda expr: None) -> Graph:
 
     def operand(expr, defs):
         if isinstance(expr, gast.Name):
-            sites = reaching.definitions(current[0], expr.id) if current[0] is not None else ()
+            sites = (
+                reaching.definitions(current[0], expr.id)
+                if current[0] is not None
+                else ()
+            )
             nodes = sorted(node_of[d] for d in sites if d != PARAM and d in node_of)
             if len(nodes) == 1 and PARAM not in sites:
                 return nodes[0]
             if nodes:
-                sources = [f"%{n}" for n in nodes] + (["param"] if PARAM in sites else [])
+                sources = [f"%{n}" for n in nodes] + (
+                    ["param"] if PARAM in sites else []
+                )
                 return f"{expr.id}{{{','.join(sources)}}}"
             return expr.id
         return to_source(expr)
@@ -248,10 +256,16 @@ def build_graph(func, info, resolve=lambda expr: None) -> Graph:
             elif isinstance(s, gast.Expr):
                 op, operands = _op_name(s.value, resolve)
                 node = Node(
-                    node_of[id(s)], op, None, [operand(e, defs) for e in operands], getattr(s, "lineno", None)
+                    node_of[id(s)],
+                    op,
+                    None,
+                    [operand(e, defs) for e in operands],
+                    getattr(s, "lineno", None),
                 )
                 reg.items.append(node)
-                if isinstance(s.value, gast.Call) and isinstance(s.value.func, gast.Attribute):
+                if isinstance(s.value, gast.Call) and isinstance(
+                    s.value.func, gast.Attribute
+                ):
                     receiver = s.value.func.value
                     if isinstance(receiver, gast.Name):
                         defs.pop(receiver.id, None)
@@ -266,18 +280,24 @@ def build_graph(func, info, resolve=lambda expr: None) -> Graph:
                     defs.pop(n, None)
             elif isinstance(s, gast.For):
                 head = f"for {to_source(s.target)} in {to_source(s.iter)}"
-                reg.items.append(region(s.body, "for", head, getattr(s, "lineno", None), defs))
+                reg.items.append(
+                    region(s.body, "for", head, getattr(s, "lineno", None), defs)
+                )
                 for n in _assigned(s):
                     defs.pop(n, None)
             elif isinstance(s, gast.While):
                 head = f"while {to_source(s.test)}"
-                reg.items.append(region(s.body, "while", head, getattr(s, "lineno", None), defs))
+                reg.items.append(
+                    region(s.body, "while", head, getattr(s, "lineno", None), defs)
+                )
                 for n in _assigned(s):
                     defs.pop(n, None)
             elif isinstance(s, gast.Return):
                 reg.result = operand(s.value, defs)
             elif isinstance(s, gast.Break):
-                reg.items.append(Node(node_of[id(s)], "break", None, [], getattr(s, "lineno", None)))
+                reg.items.append(
+                    Node(node_of[id(s)], "break", None, [], getattr(s, "lineno", None))
+                )
         return reg
 
     body = region(func.body, "function", func.name, func.lineno, {})

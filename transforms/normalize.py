@@ -93,7 +93,11 @@ def _describe(node) -> str:
         return node.attr
     if isinstance(node, gast.Call):
         func = node.func
-        fname = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "call")
+        fname = (
+            func.attr
+            if isinstance(func, gast.Attribute)
+            else getattr(func, "id", "call")
+        )
         first = _describe(node.args[0]) if node.args else ""
         if isinstance(func, gast.Attribute) and not anno.getanno(
             func, anno.GLOBAL_REF, False
@@ -176,7 +180,9 @@ class _Normalizer:
             if self.is_global_ref(node):
                 anno.setanno(node, anno.GLOBAL_REF, True)
                 return node
-            return gast.Attribute(value=self.atom(node.value, out), attr=node.attr, ctx=gast.Load())
+            return gast.Attribute(
+                value=self.atom(node.value, out), attr=node.attr, ctx=gast.Load()
+            )
         if isinstance(node, gast.BinOp):
             left = self.atom(node.left, out)
             right = self.atom(node.right, out)
@@ -215,7 +221,9 @@ class _Normalizer:
                 operands.append(right)
             return name(result)
         if isinstance(node, gast.BoolOp):
-            result = self.temp(node, "both" if isinstance(node.op, gast.And) else "either")
+            result = self.temp(
+                node, "both" if isinstance(node.op, gast.And) else "either"
+            )
             first = self.op(node.values[0], out)
             self.emit(out, assign(result, first))
             body = out
@@ -243,7 +251,9 @@ class _Normalizer:
             return self.call(node, out)
         if isinstance(node, gast.Subscript):
             value = self.atom(node.value, out)
-            return gast.Subscript(value=value, slice=self.index(node.slice, out), ctx=gast.Load())
+            return gast.Subscript(
+                value=value, slice=self.index(node.slice, out), ctx=gast.Load()
+            )
         if isinstance(node, (gast.Tuple, gast.List)):
             elts = [self.atom(e, out) for e in node.elts]
             return type(node)(elts=elts, ctx=gast.Load())
@@ -252,7 +262,9 @@ class _Normalizer:
             return gast.Dict(keys=list(node.keys), values=values)
         if isinstance(node, (gast.ListComp, gast.GeneratorExp)):
             return name(self.comprehension(node, out))
-        raise self.error(node, type(node).__name__, "rewrite the expression with simpler operations")
+        raise self.error(
+            node, type(node).__name__, "rewrite the expression with simpler operations"
+        )
 
     def index(self, node, out):
         if isinstance(node, gast.Slice):
@@ -262,7 +274,9 @@ class _Normalizer:
             ]
             return gast.Slice(lower=parts[0], upper=parts[1], step=parts[2])
         if isinstance(node, gast.Tuple):
-            return gast.Tuple(elts=[self.index(e, out) for e in node.elts], ctx=gast.Load())
+            return gast.Tuple(
+                elts=[self.index(e, out) for e in node.elts], ctx=gast.Load()
+            )
         return self.atom(node, out)
 
     def call(self, node, out):
@@ -279,23 +293,38 @@ class _Normalizer:
             # max(a, b, c) -> max(max(a, b), c): one two-operand rule serves
             nested = node.args[0]
             for arg in node.args[1:]:
-                nested = gast.Call(func=gast.Name(id=func.id, ctx=gast.Load(), annotation=None, type_comment=None), args=[nested, arg], keywords=[])
+                nested = gast.Call(
+                    func=gast.Name(
+                        id=func.id, ctx=gast.Load(), annotation=None, type_comment=None
+                    ),
+                    args=[nested, arg],
+                    keywords=[],
+                )
             return self.call(nested, out)
         if isinstance(func, gast.Attribute) and not self.is_global_ref(func):
             # a method of a value: x.sum(axis=0)
-            func = gast.Attribute(value=self.atom(func.value, out), attr=func.attr, ctx=gast.Load())
+            func = gast.Attribute(
+                value=self.atom(func.value, out), attr=func.attr, ctx=gast.Load()
+            )
         elif isinstance(func, gast.Attribute):
             anno.setanno(func, anno.GLOBAL_REF, True)
         elif not isinstance(func, gast.Name):
-            raise self.error(node, "call of a computed function", "call a named function")
+            raise self.error(
+                node, "call of a computed function", "call a named function"
+            )
         args = [self.atom(a, out) for a in node.args]
-        keywords = [gast.keyword(arg=k.arg, value=self.atom(k.value, out)) for k in node.keywords]
+        keywords = [
+            gast.keyword(arg=k.arg, value=self.atom(k.value, out))
+            for k in node.keywords
+        ]
         return gast.Call(func=func, args=args, keywords=keywords)
 
     def inline(self, inner, call, out):
         """Inline a call of a nested function: bind its parameters, emit its body."""
         if inner.name in self.inlining:
-            raise self.error(call, "recursive nested function", "define it at module level")
+            raise self.error(
+                call, "recursive nested function", "define it at module level"
+            )
         self.inlining.add(inner.name)
         try:
             normal = normalize(inner, self.info, self.namer, self.nested)
@@ -303,7 +332,9 @@ class _Normalizer:
             self.inlining.discard(inner.name)
         args = normal.args
         params = [a.id for a in args.args]
-        own = (names_in(inner) & (assigned_names(inner.body) | set(params))) - set(self.nested)
+        own = (names_in(inner) & (assigned_names(inner.body) | set(params))) - set(
+            self.nested
+        )
         renames = {n: self.namer.new(n) for n in sorted(own)}
         for n in gast.walk(normal):
             if isinstance(n, gast.Name) and n.id in renames:
@@ -317,7 +348,9 @@ class _Normalizer:
         for p in params:
             value = given.get(p, defaults.get(p))
             if value is None:
-                raise self.error(call, f"missing argument '{p}' in a call of {inner.name}", "pass it")
+                raise self.error(
+                    call, f"missing argument '{p}' in a call of {inner.name}", "pass it"
+                )
             self.emit(out, assign(renames.get(p, p), self.op(value, out)))
         self.locals |= set(renames.values()) | assigned_names(normal.body)
         *body, ret = normal.body
@@ -347,7 +380,9 @@ class _Normalizer:
         body = [append]
         for cond in reversed(ifs):
             body = [gast.If(test=cond, body=body, orelse=[])]
-        loop = gast.For(target=target, iter=gen.iter, body=body, orelse=[], type_comment=None)
+        loop = gast.For(
+            target=target, iter=gen.iter, body=body, orelse=[], type_comment=None
+        )
         loop.lineno = self.lineno
         out.extend(self.stmt(loop))
         return result
@@ -374,20 +409,52 @@ class _Normalizer:
             value = node.value
             if len(node.targets) > 1:
                 first, *others = node.targets
-                out.extend(self.stmt(_at(gast.Assign(targets=[first], value=value, type_comment=None), node)))
+                out.extend(
+                    self.stmt(
+                        _at(
+                            gast.Assign(
+                                targets=[first], value=value, type_comment=None
+                            ),
+                            node,
+                        )
+                    )
+                )
                 source = first
                 for target in others:
-                    out.extend(self.stmt(_at(gast.Assign(targets=[target], value=_load(source), type_comment=None), node)))
+                    out.extend(
+                        self.stmt(
+                            _at(
+                                gast.Assign(
+                                    targets=[target],
+                                    value=_load(source),
+                                    type_comment=None,
+                                ),
+                                node,
+                            )
+                        )
+                    )
                 return out
             self.assign_to(node.targets[0], value, out)
             return out
         if isinstance(node, gast.AnnAssign):
             if node.value is None:
                 return []
-            return self.stmt(_at(gast.Assign(targets=[node.target], value=node.value, type_comment=None), node))
+            return self.stmt(
+                _at(
+                    gast.Assign(
+                        targets=[node.target], value=node.value, type_comment=None
+                    ),
+                    node,
+                )
+            )
         if isinstance(node, gast.AugAssign):
             value = gast.BinOp(left=_load(node.target), op=node.op, right=node.value)
-            return self.stmt(_at(gast.Assign(targets=[node.target], value=value, type_comment=None), node))
+            return self.stmt(
+                _at(
+                    gast.Assign(targets=[node.target], value=value, type_comment=None),
+                    node,
+                )
+            )
         if isinstance(node, gast.Expr):
             value = node.value
             if isinstance(value, gast.Constant):
@@ -420,13 +487,19 @@ class _Normalizer:
                 self.locals.add(item)
                 append = gast.Expr(
                     value=gast.Call(
-                        func=gast.Attribute(value=value.func.value, attr="append", ctx=gast.Load()),
+                        func=gast.Attribute(
+                            value=value.func.value, attr="append", ctx=gast.Load()
+                        ),
                         args=[name(item)],
                         keywords=[],
                     )
                 )
                 loop = gast.For(
-                    target=name(item, store=True), iter=value.args[0], body=[append], orelse=[], type_comment=None
+                    target=name(item, store=True),
+                    iter=value.args[0],
+                    body=[append],
+                    orelse=[],
+                    type_comment=None,
                 )
                 return self.stmt(_at(loop, node))
             self.emit(out, gast.Expr(value=self.op(value, out)))
@@ -438,7 +511,9 @@ class _Normalizer:
             return out
         if isinstance(node, gast.If):
             test = self.atom(node.test, out, "cond")
-            branch = gast.If(test=test, body=self.block(node.body), orelse=self.block(node.orelse))
+            branch = gast.If(
+                test=test, body=self.block(node.body), orelse=self.block(node.orelse)
+            )
             self.emit(out, branch)
             return out
         if isinstance(node, gast.For):
@@ -457,7 +532,9 @@ class _Normalizer:
             return out
         if isinstance(node, gast.Continue):
             return []  # the restructuring made every continue a fall-through
-        raise self.error(node, type(node).__name__, "rewrite it with supported statements")
+        raise self.error(
+            node, type(node).__name__, "rewrite it with supported statements"
+        )
 
     def assign_to(self, target, value, out):
         if isinstance(target, gast.Name):
@@ -470,7 +547,9 @@ class _Normalizer:
                 op = name(tmp)
             self.emit(out, assign(target.id, op))
         elif isinstance(target, (gast.Tuple, gast.List)):
-            if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(target.elts):
+            if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(
+                target.elts
+            ):
                 targets = assigned_names(target)
                 atoms = []
                 for elt in value.elts:
@@ -489,10 +568,14 @@ class _Normalizer:
                     self.assign_to(t, item, out)
         elif isinstance(target, gast.Subscript):
             if not isinstance(target.value, gast.Name):
-                raise self.error(target, "nested index assignment", "assign to a variable first")
+                raise self.error(
+                    target, "nested index assignment", "assign to a variable first"
+                )
             index = self.index(target.slice, out)
             rhs = self.atom(value, out)
-            store = gast.Subscript(value=name(target.value.id), slice=index, ctx=gast.Store())
+            store = gast.Subscript(
+                value=name(target.value.id), slice=index, ctx=gast.Store()
+            )
             self.emit(out, gast.Assign(targets=[store], value=rhs, type_comment=None))
         else:
             raise self.error(target, "assignment target", "assign to a variable")
@@ -535,7 +618,13 @@ class _Normalizer:
                 b = name(tmp)
             safe.append(b)
         rng = gast.Call(func=name("range"), args=safe, keywords=[])
-        loop = gast.For(target=name(loop_var, store=True), iter=rng, body=body, orelse=[], type_comment=None)
+        loop = gast.For(
+            target=name(loop_var, store=True),
+            iter=rng,
+            body=body,
+            orelse=[],
+            type_comment=None,
+        )
         if _has_break(body):
             self.count_iterations(loop, out)
         self.emit(out, loop)
@@ -578,7 +667,11 @@ class _Normalizer:
                 start = self.atom(start, out)
 
             def enumerated(i):
-                index = i if start is None else gast.BinOp(left=i, op=gast.Add(), right=start)
+                index = (
+                    i
+                    if start is None
+                    else gast.BinOp(left=i, op=gast.Add(), right=start)
+                )
                 return gast.Tuple(elts=[index, item(i)], ctx=gast.Load())
 
             return count, enumerated
@@ -587,22 +680,38 @@ class _Normalizer:
             count = parts[0][0]
             for other, _ in parts[1:]:
                 smaller = self.temp(None, "n_items")
-                self.emit(out, assign(smaller, gast.Call(func=name("min"), args=[count, other], keywords=[])))
+                self.emit(
+                    out,
+                    assign(
+                        smaller,
+                        gast.Call(func=name("min"), args=[count, other], keywords=[]),
+                    ),
+                )
                 count = name(smaller)
-            return count, lambda i: gast.Tuple(elts=[item(i) for _, item in parts], ctx=gast.Load())
+            return count, lambda i: gast.Tuple(
+                elts=[item(i) for _, item in parts], ctx=gast.Load()
+            )
         if kind == "reversed" and len(args) == 1:
             count, item = self._iteration(args[0], out, protect)
             last = self.temp(None, "last")
-            self.emit(out, assign(last, gast.BinOp(left=count, op=gast.Sub(), right=const(1))))
-            return count, lambda i: item(gast.BinOp(left=name(last), op=gast.Sub(), right=i))
+            self.emit(
+                out, assign(last, gast.BinOp(left=count, op=gast.Sub(), right=const(1)))
+            )
+            return count, lambda i: item(
+                gast.BinOp(left=name(last), op=gast.Sub(), right=i)
+            )
         seq = self.atom(iterable, out, "seq")
         if isinstance(seq, gast.Name) and seq.id in protect:
             kept = self.namer.temp(f"{seq.id}_items")
             self.emit(out, assign(kept, seq))
             seq = name(kept)
         count = self.temp(None, f"len_{_describe(seq)}")
-        self.emit(out, assign(count, gast.Call(func=name("len"), args=[seq], keywords=[])))
-        return name(count), lambda i: gast.Subscript(value=copy.deepcopy(seq), slice=i, ctx=gast.Load())
+        self.emit(
+            out, assign(count, gast.Call(func=name("len"), args=[seq], keywords=[]))
+        )
+        return name(count), lambda i: gast.Subscript(
+            value=copy.deepcopy(seq), slice=i, ctx=gast.Load()
+        )
 
     def while_loop(self, node):
         out = []
@@ -628,7 +737,9 @@ class _Normalizer:
         counter = self.namer.new("n_iterations")
         self.locals.add(counter)
         self.emit(out, assign(counter, const(0)))
-        bump = assign(counter, gast.BinOp(left=name(counter), op=gast.Add(), right=const(1)))
+        bump = assign(
+            counter, gast.BinOp(left=name(counter), op=gast.Add(), right=const(1))
+        )
         bump.lineno = self.lineno
         loop.body.insert(0, bump)
         anno.setanno(loop, anno.ITERATIONS, counter)
@@ -642,7 +753,11 @@ def _destructure(target, value):
             for t, v in zip(target.elts, value.elts):
                 out.extend(_destructure(t, v))
             return out
-    if isinstance(target, gast.Name) and isinstance(value, gast.Name) and target.id == value.id:
+    if (
+        isinstance(target, gast.Name)
+        and isinstance(value, gast.Name)
+        and target.id == value.id
+    ):
         return []
     return [gast.Assign(targets=[target], value=value, type_comment=None)]
 
@@ -730,7 +845,14 @@ def _returns_in_loops(stmts, flag, result, depth, namer_state):
         if isinstance(s, gast.Return) and depth > 0:
             namer_state["used"] = True
             value = s.value if s.value is not None else const(None)
-            out.append(_at(gast.Assign(targets=[name(result, True)], value=value, type_comment=None), s))
+            out.append(
+                _at(
+                    gast.Assign(
+                        targets=[name(result, True)], value=value, type_comment=None
+                    ),
+                    s,
+                )
+            )
             out.append(_at(assign(flag, const(True)), s))
             out.append(_at(gast.Break(), s))
             continue
@@ -744,7 +866,9 @@ def _returns_in_loops(stmts, flag, result, depth, namer_state):
                 namer_state["used"] = True
                 out.append(s)
                 leave = gast.Break() if depth > 0 else gast.Return(value=name(result))
-                out.append(_at(gast.If(test=name(flag), body=[_at(leave, s)], orelse=[]), s))
+                out.append(
+                    _at(gast.If(test=name(flag), body=[_at(leave, s)], orelse=[]), s)
+                )
                 continue
         out.append(s)
     return out
@@ -849,6 +973,8 @@ def _last_return(func):
     last = None
     for n in gast.walk(func):
         if isinstance(n, gast.Return):
-            if last is None or (getattr(n, "lineno", 0) or 0) > (getattr(last, "lineno", 0) or 0):
+            if last is None or (getattr(n, "lineno", 0) or 0) > (
+                getattr(last, "lineno", 0) or 0
+            ):
                 last = n
     return last

@@ -23,7 +23,8 @@ Passes, each as "before => after":
   `unbroadcast(a + b, x)` when `a` and `b` derive from one adjoint through
   elementwise operations (so they have one shape);
 - constant folding: `x + 0.0` => `x`, `x * 1.0` => `x`, `x ** 1` => `x`,
-  `2 - 1` => `1` (integers), `None is None` => `True`, `if True: A` => `A`.
+  `2 - 1` => `1` (integers), `None is None` => `True`, `if True: A` => `A`,
+  `if c: pass` => (nothing), `if c: pass / else: B` => `if not c: B`.
 """
 
 from __future__ import annotations
@@ -188,7 +189,9 @@ def dead_code(body, live_at_exit):
         for block in _blocks(body):
             keep = []
             for s in block:
-                if isinstance(s, gast.Assign) and not isinstance(s.targets[0], gast.Subscript):
+                if isinstance(s, gast.Assign) and not isinstance(
+                    s.targets[0], gast.Subscript
+                ):
                     names = target_names(s.targets[0])
                     if names and not (names & live.live_out(s)) and _is_pure(s.value):
                         if anno.getanno(s, anno.TAPE_ID) is None:
@@ -268,7 +271,12 @@ def merge_accumulations(body):
                     _, increment, helper = acc
                     if helper == "add_grad":
                         s.value = gast.Call(
-                            func=gast.Name(id="add_grad", ctx=gast.Load(), annotation=None, type_comment=None),
+                            func=gast.Name(
+                                id="add_grad",
+                                ctx=gast.Load(),
+                                annotation=None,
+                                type_comment=None,
+                            ),
                             args=[first, increment],
                             keywords=[],
                         )
@@ -300,11 +308,25 @@ def copy_propagation(body, substitutable):
                 w = written([later])
                 if a in w or b in w:
                     if isinstance(later, gast.Assign) and _count_reads(later.value, a):
-                        _replace_direct(later, a, gast.Name(id=b, ctx=gast.Load(), annotation=None, type_comment=None))
+                        _replace_direct(
+                            later,
+                            a,
+                            gast.Name(
+                                id=b,
+                                ctx=gast.Load(),
+                                annotation=None,
+                                type_comment=None,
+                            ),
+                        )
                         changed = True
                     break
                 if _count_reads(later, a):
-                    _Replace(a, gast.Name(id=b, ctx=gast.Load(), annotation=None, type_comment=None)).visit(later)
+                    _Replace(
+                        a,
+                        gast.Name(
+                            id=b, ctx=gast.Load(), annotation=None, type_comment=None
+                        ),
+                    ).visit(later)
                     changed = True
     return changed
 
@@ -442,9 +464,21 @@ def constant_folding(body):
                 new.extend(s.body if s.test.value else s.orelse)
                 changed = True
                 continue
+            if isinstance(s, gast.If) and _empty(s.body) and _is_pure(s.test):
+                if _empty(s.orelse):
+                    changed = True
+                    continue  # if c: pass  =>  (nothing)
+                # if c: pass / else: B  =>  if not c: B
+                s.test = gast.UnaryOp(op=gast.Not(), operand=s.test)
+                s.body, s.orelse = s.orelse, []
+                changed = True
             new.append(s)
         block[:] = new
     return changed
+
+
+def _empty(block) -> bool:
+    return all(isinstance(s, gast.Pass) or anno.hasanno(s, anno.COMMENT) for s in block)
 
 
 def redundant_assignments(body):
@@ -454,7 +488,11 @@ def redundant_assignments(body):
         i = 0
         while i < len(block):
             pair = _simple_assign(block[i])
-            if pair is None or not _is_pure(pair[1]) or anno.getanno(block[i], anno.TAPE_ID) is not None:
+            if (
+                pair is None
+                or not _is_pure(pair[1])
+                or anno.getanno(block[i], anno.TAPE_ID) is not None
+            ):
                 i += 1
                 continue
             v, value = pair
@@ -519,7 +557,9 @@ def merge_unbroadcasts(body):
                 k = key(t)
                 if k is not None and k in seen:
                     first = seen[k]
-                    first.args[0] = gast.BinOp(left=first.args[0], op=gast.Add(), right=t.args[0])
+                    first.args[0] = gast.BinOp(
+                        left=first.args[0], op=gast.Add(), right=t.args[0]
+                    )
                     changed = True
                     continue
                 if k is not None:

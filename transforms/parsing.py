@@ -81,7 +81,9 @@ def parse_function(func) -> tuple[gast.FunctionDef, SourceInfo]:
     try:
         module = gast.parse(source)
     except SyntaxError as exc:
-        raise info.error(TransformError, "cannot parse the source", construct=str(exc))
+        raise info.error(
+            TransformError, "cannot parse the source", construct=str(exc)
+        ) from None
     gast.increment_lineno(module, first_line - 1)
     node = module.body[0]
     if isinstance(node, gast.AsyncFunctionDef):

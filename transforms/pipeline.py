@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 import gast
 
 from transforms import anno, fence
+from transforms.analysis import Liveness
 from transforms.errors import BadWrtError
 from transforms.naming import Namer, names_in
 from transforms.normalize import normalize
 from transforms.optimize import optimize
 from transforms.quoting import assign, const, name
-from transforms.analysis import Liveness
 from transforms.reverse import (
-    comment,
     TAPE,
     ReverseMode,
+    comment,
     drop_tape_ids,
     prune_tape,
     redundant_loop_saves,
@@ -48,7 +48,9 @@ def resolve_wrt(func_node, info, wrt):
     names = []
     for w in wrt:
         if isinstance(w, bool) or not isinstance(w, (int, str)):
-            raise info.error(BadWrtError, "wrt must hold parameter indices or names", None, repr(w))
+            raise info.error(
+                BadWrtError, "wrt must hold parameter indices or names", None, repr(w)
+            )
         if isinstance(w, int):
             if not -len(params) <= w < len(params):
                 raise info.error(
@@ -111,13 +113,18 @@ def gradient_ast(
     zeros_like = mode.runtime_name("zeros_like")
     for w in wrt_names:
         inits.append(
-            assign(namer.adjoint(w), gast.Call(func=name(zeros_like), args=[name(w)], keywords=[]))
+            assign(
+                namer.adjoint(w),
+                gast.Call(func=name(zeros_like), args=[name(w)], keywords=[]),
+            )
         )
     for v in sorted(mode.active - set(wrt_names) - {result}):
         inits.append(assign(namer.adjoint(v), const(0.0)))
 
     grads = [name(namer.adjoint(w)) for w in wrt_names]
-    grad_value = grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
+    grad_value = (
+        grads[0] if len(grads) == 1 else gast.Tuple(elts=grads, ctx=gast.Load())
+    )
     # the primal's value, taken before the backward sweep restores the variables
     primal_value = namer.new("value")
     keep_value = assign(primal_value, name(result))
@@ -165,19 +172,31 @@ def gradient_ast(
 
     grad_name = namer.new(f"d{func_node.name}")
     if split:
-        return _split(normal, namer, body, boundary, seed, primal_value, live_at_exit, mode, stages)
+        return _split(
+            normal,
+            namer,
+            body,
+            boundary,
+            seed,
+            primal_value,
+            live_at_exit,
+            mode,
+            stages,
+        )
     body = [s for s in body if s is not boundary]
     node = _function(normal, namer, body, seed, [], name_=grad_name)
-    return Gradient(node=node, name=grad_name, seed=seed, imports=mode.imports, stages=stages)
+    return Gradient(
+        node=node, name=grad_name, seed=seed, imports=mode.imports, stages=stages
+    )
 
 
 def _split(normal, namer, body, boundary, seed, result, live_at_exit, mode, stages):
     """Split motion: a forward function saving what the backward sweep reads, and a pullback.
 
-        def f_forward(x, ...):            def f_pullback(saved, dresult):
-            ...primal, tape pushes...         x, _tape, ... = saved
-            return result, (x, _tape, ...)    ...backward sweep...
-                                              return dx, ...
+    def f_forward(x, ...):            def f_pullback(saved, dresult):
+        ...primal, tape pushes...         x, _tape, ... = saved
+        return result, (x, _tape, ...)    ...backward sweep...
+                                          return dx, ...
     """
     import copy
 
@@ -185,37 +204,69 @@ def _split(normal, namer, body, boundary, seed, result, live_at_exit, mode, stag
     forward, backward = body[:at], body[at + 1 :]
     ret = backward[-1]
     # the pullback returns the gradients only
-    grads = ret.value.elts[1] if isinstance(ret.value, gast.Tuple) and len(ret.value.elts) == 2 else ret.value
+    grads = (
+        ret.value.elts[1]
+        if isinstance(ret.value, gast.Tuple) and len(ret.value.elts) == 2
+        else ret.value
+    )
     backward = [*backward[:-1], gast.Return(value=grads)]
-    live = Liveness(backward, {n.id for n in gast.walk(grads) if isinstance(n, gast.Name)})
+    live = Liveness(
+        backward, {n.id for n in gast.walk(grads) if isinstance(n, gast.Name)}
+    )
     defined = {a.id for a in normal.args.args} | {
-        n.id for s in forward for n in gast.walk(s) if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+        n.id
+        for s in forward
+        for n in gast.walk(s)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
     }
     saved = sorted((live.live_in - {seed}) & defined)
     saved_tuple = gast.Tuple(elts=[name(v) for v in saved], ctx=gast.Load())
-    forward.append(gast.Return(value=gast.Tuple(elts=[name(result), saved_tuple], ctx=gast.Load())))
+    forward.append(
+        gast.Return(value=gast.Tuple(elts=[name(result), saved_tuple], ctx=gast.Load()))
+    )
     fwd_name = namer.new(f"{normal.name}_forward")
     fwd_args = copy.deepcopy(normal.args)
     fwd_node = gast.FunctionDef(
-        name=fwd_name, args=fwd_args, body=forward, decorator_list=[], returns=None,
-        type_comment=None, type_params=[],
+        name=fwd_name,
+        args=fwd_args,
+        body=forward,
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
     )
     saved_name = namer.new("saved")
     unpack = gast.Assign(
-        targets=[gast.Tuple(elts=[name(v, store=True) for v in saved], ctx=gast.Store())],
+        targets=[
+            gast.Tuple(elts=[name(v, store=True) for v in saved], ctx=gast.Store())
+        ],
         value=name(saved_name),
         type_comment=None,
     )
     backward = [unpack, *backward]
     bwd_name = namer.new(f"{normal.name}_pullback")
     bwd_args = gast.arguments(
-        args=[gast.Name(id=saved_name, ctx=gast.Param(), annotation=None, type_comment=None),
-              gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None)],
-        posonlyargs=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[],
+        args=[
+            gast.Name(
+                id=saved_name, ctx=gast.Param(), annotation=None, type_comment=None
+            ),
+            gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None),
+        ],
+        posonlyargs=[],
+        vararg=None,
+        kwonlyargs=[],
+        kw_defaults=[],
+        kwarg=None,
+        defaults=[],
     )
     bwd_node = gast.FunctionDef(
-        name=bwd_name, args=bwd_args, body=backward, decorator_list=[], returns=None,
-        type_comment=None, type_params=[],
+        name=bwd_name,
+        args=bwd_args,
+        body=backward,
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
     )
     return Split(fwd_node, fwd_name, bwd_node, bwd_name, seed, mode.imports, stages)
 

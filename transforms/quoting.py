@@ -44,4 +44,6 @@ def const(value) -> gast.Constant:
 
 
 def assign(target: str, value) -> gast.Assign:
-    return gast.Assign(targets=[name(target, store=True)], value=value, type_comment=None)
+    return gast.Assign(
+        targets=[name(target, store=True)], value=value, type_comment=None
+    )

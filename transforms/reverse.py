@@ -68,7 +68,10 @@ def resolve(expr, namespace):
 def index_value(index):
     """An index as a value: `1:3` becomes `slice(1, 3, None)`."""
     if isinstance(index, gast.Slice):
-        parts = [p if p is not None else const(None) for p in (index.lower, index.upper, index.step)]
+        parts = [
+            p if p is not None else const(None)
+            for p in (index.lower, index.upper, index.step)
+        ]
         return gast.Call(func=name("slice"), args=parts, keywords=[])
     if isinstance(index, gast.Tuple):
         return gast.Tuple(elts=[index_value(e) for e in index.elts], ctx=gast.Load())
@@ -179,7 +182,9 @@ class ReverseMode:
         if isinstance(value, gast.Attribute) and anno.getanno(value, anno.GLOBAL_REF):
             return Op("const")
         if isinstance(value, gast.BinOp):
-            op = Op("rule", ("BinOp", type(value.op).__name__), [value.left, value.right])
+            op = Op(
+                "rule", ("BinOp", type(value.op).__name__), [value.left, value.right]
+            )
         elif isinstance(value, gast.UnaryOp):
             op = Op("rule", ("UnaryOp", type(value.op).__name__), [value.operand])
         elif isinstance(value, (gast.Compare, gast.BoolOp)):
@@ -253,12 +258,17 @@ class ReverseMode:
             for n in gast.walk(self.func):
                 if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name):
                     t, v = n.targets[0].id, n.value
-                    seq = isinstance(v, (gast.Tuple, gast.List)) or (
-                        isinstance(v, gast.Name) and v.id in out
-                    ) or (
-                        isinstance(v, gast.BinOp)
-                        and isinstance(v.op, gast.Add)
-                        and any(isinstance(a, gast.Name) and a.id in out for a in (v.left, v.right))
+                    seq = (
+                        isinstance(v, (gast.Tuple, gast.List))
+                        or (isinstance(v, gast.Name) and v.id in out)
+                        or (
+                            isinstance(v, gast.BinOp)
+                            and isinstance(v.op, gast.Add)
+                            and any(
+                                isinstance(a, gast.Name) and a.id in out
+                                for a in (v.left, v.right)
+                            )
+                        )
                     )
                     if seq and t not in out:
                         out.add(t)
@@ -297,7 +307,9 @@ class ReverseMode:
         primal = self._primal_of(target)
         if primal in self.containers:
             add_grad = self.runtime_name("add_grad")
-            value = gast.Call(func=name(add_grad), args=[name(target), expr], keywords=[])
+            value = gast.Call(
+                func=name(add_grad), args=[name(target), expr], keywords=[]
+            )
         else:
             value = gast.BinOp(left=name(target), op=gast.Add(), right=expr)
         return assign(target, value)
@@ -357,7 +369,9 @@ class ReverseMode:
             return [], []
         if isinstance(s, gast.Raise):
             return [s], []
-        raise self.error(TransformError, "cannot differentiate statement", s, type(s).__name__)
+        raise self.error(
+            TransformError, "cannot differentiate statement", s, type(s).__name__
+        )
 
     def assign_stmt(self, s, block, index):
         target = s.targets[0].id
@@ -519,7 +533,9 @@ class ReverseMode:
     def _unbroadcast(self, g, atom, root):
         """`unbroadcast(g, atom)`, marked with the adjoint whose shape `g` has (if known)."""
         call = gast.Call(
-            func=name(self.runtime_name("unbroadcast")), args=[g, copy.deepcopy(atom)], keywords=[]
+            func=name(self.runtime_name("unbroadcast")),
+            args=[g, copy.deepcopy(atom)],
+            keywords=[],
         )
         if root is not None:
             anno.setanno(call, anno.UNBROADCAST_ROOT, root)
@@ -537,8 +553,10 @@ class ReverseMode:
         alias = ref
         if self.namespace.get(alias, None) is obj:
             pass  # the user's own name for the same object
-        elif alias in self.namespace or alias in self.imports or (
-            alias in self.namer.used and alias not in self.namer.reserved_imports
+        elif (
+            alias in self.namespace
+            or alias in self.imports
+            or (alias in self.namer.used and alias not in self.namer.reserved_imports)
         ):
             alias = self.namer.new(ref)
         self.namer.reserve(alias)
@@ -553,7 +571,11 @@ class ReverseMode:
         for key, item in zip(keys, op.args):
             if self.has_adjoint(item):
                 grad_item = grad_item or self.runtime_name("grad_item")
-                entry = gast.Call(func=name(grad_item), args=[name(dt), copy.deepcopy(key)], keywords=[])
+                entry = gast.Call(
+                    func=name(grad_item),
+                    args=[name(dt), copy.deepcopy(key)],
+                    keywords=[],
+                )
                 out.append(self.accumulate(self.adj(item.id), entry))
         return out
 
@@ -565,13 +587,19 @@ class ReverseMode:
 
         try:
             signature = inspect.signature(func)
-            bound = signature.bind(*range(len(value.args)), **{k: k for k in op.keywords})
+            bound = signature.bind(
+                *range(len(value.args)), **{k: k for k in op.keywords}
+            )
         except (TypeError, ValueError) as exc:
-            raise self.error(TransformError, "bad call", s, _func_text(value), str(exc)) from None
+            raise self.error(
+                TransformError, "bad call", s, _func_text(value), str(exc)
+            ) from None
         active_params = []
         sources = {}
         for param, marker in bound.arguments.items():
-            atom = value.args[marker] if isinstance(marker, int) else op.keywords[marker]
+            atom = (
+                value.args[marker] if isinstance(marker, int) else op.keywords[marker]
+            )
             if self.has_adjoint(atom):
                 active_params.append(param)
                 sources[param] = atom
@@ -579,7 +607,9 @@ class ReverseMode:
             return []
         grad_func, seed, preferred = self.call_gradient(func, tuple(active_params), s)
         grad_name = self.import_name(preferred, grad_func)
-        results = [self.fresh(f"d{sources[p].id}_{_func_name(value)}") for p in active_params]
+        results = [
+            self.fresh(f"d{sources[p].id}_{_func_name(value)}") for p in active_params
+        ]
         call = gast.Call(
             func=name(grad_name),
             args=copy.deepcopy(value.args),
@@ -590,7 +620,9 @@ class ReverseMode:
         if len(results) == 1:
             out = [assign(results[0], call)]
         else:
-            targets = gast.Tuple(elts=[name(r, store=True) for r in results], ctx=gast.Store())
+            targets = gast.Tuple(
+                elts=[name(r, store=True) for r in results], ctx=gast.Store()
+            )
             out = [gast.Assign(targets=[targets], value=call, type_comment=None)]
         for p, r in zip(active_params, results):
             out.append(self.accumulate(self.adj(sources[p].id), name(r)))
@@ -608,7 +640,8 @@ class ReverseMode:
         needed = set()
         for st in adjoint:
             needed |= reads(st)
-        needed.discard(s.targets[0].id)
+        if isinstance(s.targets[0], gast.Name):
+            needed.discard(s.targets[0].id)
         out = []
         done = set()
         # the enclosing blocks within the innermost loop body, innermost first
@@ -621,12 +654,16 @@ class ReverseMode:
         def find(var, frame_index, limit):
             """The definition of `var` before `limit` in frame `frame_index` or outside it."""
             for f in range(frame_index, len(frames) + 1):
-                blk, stop_at = (block, limit) if f == frame_index == 0 else frames[f - 1]
+                blk, stop_at = (
+                    (block, limit) if f == frame_index == 0 else frames[f - 1]
+                )
                 if f == frame_index and f > 0:
                     stop_at = limit
                 for j in range(stop_at - 1, -1, -1):
                     d = blk[j]
-                    if isinstance(d, gast.Assign) and isinstance(d.targets[0], gast.Name):
+                    if isinstance(d, gast.Assign) and isinstance(
+                        d.targets[0], gast.Name
+                    ):
                         if d.targets[0].id == var:
                             return f, blk, j, stop_at
             return None
@@ -650,7 +687,7 @@ class ReverseMode:
             inner = [] if f == 0 else list(block[:stop])
             for g in range(1, f):
                 gb, gk = frames[g - 1]
-                inner += list(gb[:gk + 1])
+                inner += list(gb[: gk + 1])
             touched = written(between) | written(inner)
             if reads(d.value) & touched or var in touched:
                 return
@@ -684,13 +721,23 @@ class ReverseMode:
         var = target.value.id
         index = index_value(target.slice)
         tape_id = next(self._ids)
-        old = gast.Subscript(value=name(var), slice=copy.deepcopy(target.slice), ctx=gast.Load())
-        saved = gast.Call(func=name(self.runtime_name("copy_value")), args=[old], keywords=[])
+        old = gast.Subscript(
+            value=name(var), slice=copy.deepcopy(target.slice), ctx=gast.Load()
+        )
+        saved = gast.Call(
+            func=name(self.runtime_name("copy_value")), args=[old], keywords=[]
+        )
         fwd = [tape_push_value(saved, tape_id), s]
         restore = gast.Assign(
-            targets=[gast.Subscript(value=name(var), slice=copy.deepcopy(target.slice), ctx=gast.Store())],
+            targets=[
+                gast.Subscript(
+                    value=name(var), slice=copy.deepcopy(target.slice), ctx=gast.Store()
+                )
+            ],
             value=gast.Call(
-                func=gast.Attribute(value=name(TAPE), attr="pop", ctx=gast.Load()), args=[], keywords=[]
+                func=gast.Attribute(value=name(TAPE), attr="pop", ctx=gast.Load()),
+                args=[],
+                keywords=[],
             ),
             type_comment=None,
         )
@@ -700,6 +747,16 @@ class ReverseMode:
         text = self.info.line(getattr(s, "lineno", None))
         bwd = [comment(f"Grad of: {text}")] if text else []
         dx = self.adj(var)
+        block, position = self.context[-1]
+        probe = [
+            gast.Expr(value=copy.deepcopy(s.value)),
+            gast.Expr(value=copy.deepcopy(index)),
+        ]
+        bwd += (
+            self.recompute(probe, s, block, position, include_self=False)
+            if self.loops
+            else []
+        )
         if self.has_adjoint(s.value):
             entry = gast.Call(
                 func=name(self.runtime_name("grad_at")),
@@ -707,10 +764,16 @@ class ReverseMode:
                 keywords=[],
             )
             unbroadcast = self.runtime_name("unbroadcast")
-            contribution = gast.Call(func=name(unbroadcast), args=[entry, copy.deepcopy(s.value)], keywords=[])
+            contribution = gast.Call(
+                func=name(unbroadcast),
+                args=[entry, copy.deepcopy(s.value)],
+                keywords=[],
+            )
             bwd.append(self.accumulate(self.adj(s.value.id), contribution))
         zeroed = gast.Call(
-            func=name(self.runtime_name("zero_at")), args=[name(dx), copy.deepcopy(index)], keywords=[]
+            func=name(self.runtime_name("zero_at")),
+            args=[name(dx), copy.deepcopy(index)],
+            keywords=[],
         )
         bwd.append(assign(dx, zeroed))
         bwd.append(restore)
@@ -735,13 +798,16 @@ class ReverseMode:
                 dl = self.adj(lst)
                 last = self.fresh(f"d{item.id}_item")
                 pair = gast.Tuple(
-                    elts=[name(dl, store=True), name(last, store=True)], ctx=gast.Store()
+                    elts=[name(dl, store=True), name(last, store=True)],
+                    ctx=gast.Store(),
                 )
                 bwd.append(
                     gast.Assign(
                         targets=[pair],
                         value=gast.Call(
-                            func=name(self.runtime_name("pop_grad")), args=[name(dl)], keywords=[]
+                            func=name(self.runtime_name("pop_grad")),
+                            args=[name(dl)],
+                            keywords=[],
                         ),
                         type_comment=None,
                     )
@@ -803,7 +869,9 @@ class ReverseMode:
                 anno.setanno(init, anno.TAPE_ID, t)
                 before.append(init)
         if isinstance(s, gast.For):
-            fwd = gast.For(target=s.target, iter=s.iter, body=fb, orelse=[], type_comment=None)
+            fwd = gast.For(
+                target=s.target, iter=s.iter, body=fb, orelse=[], type_comment=None
+            )
             rng = copy.deepcopy(s.iter)
             if counter:
                 rng = gast.Subscript(
@@ -841,7 +909,9 @@ class ReverseMode:
                 out.append(gast.Break())
                 continue
             if isinstance(st, gast.If):
-                st.body = self._resolve_breaks_nested(st.body, pushes, defined | _assigned_prefix(out))
+                st.body = self._resolve_breaks_nested(
+                    st.body, pushes, defined | _assigned_prefix(out)
+                )
                 st.orelse = self._resolve_breaks_nested(
                     st.orelse, pushes, defined | _assigned_prefix(out)
                 )
@@ -908,7 +978,9 @@ def _func_text(value):
 
 def _func_name(value):
     func = value.func
-    return func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "call")
+    return (
+        func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "call")
+    )
 
 
 def _op_text(op, value):
@@ -972,7 +1044,9 @@ def redundant_loop_saves(loop_saves, kept) -> set:
     next iteration has already put `v` back: the save is redundant.
     """
     return {
-        save for save, restores in loop_saves if save in kept and all(r in kept for r in restores)
+        save
+        for save, restores in loop_saves
+        if save in kept and all(r in kept for r in restores)
     }
 
 
@@ -1005,9 +1079,15 @@ def prune_tape(body, live_at_exit):
                     lst = tape_id[1]
                     if lst in live.live_out(s):
                         keep_restore.add(id(s))
-                elif isinstance(s, gast.Assign) and not isinstance(s.value, gast.Constant):
+                elif isinstance(s, gast.Assign) and not isinstance(
+                    s.value, gast.Constant
+                ):
                     target = s.targets[0]
-                    var = target.value.id if isinstance(target, gast.Subscript) else target.id
+                    var = (
+                        target.value.id
+                        if isinstance(target, gast.Subscript)
+                        else target.id
+                    )
                     if var not in live.live_out(s):
                         dead.add(tape_id)
             for field in ("body", "orelse"):

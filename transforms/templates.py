@@ -44,7 +44,9 @@ class Template:
         self.params = [a.id for a in args.args]
         self.vararg = args.vararg.id if args.vararg is not None else None
         defaults = args.defaults
-        self.defaults = dict(zip(self.params[len(self.params) - len(defaults) :], defaults))
+        self.defaults = dict(
+            zip(self.params[len(self.params) - len(defaults) :], defaults)
+        )
         for kw, default in zip(args.kwonlyargs, args.kw_defaults):
             self.params.append(kw.id)
             if default is not None:
@@ -128,14 +130,22 @@ class Template:
             if target is None:
                 return None
             reads_own = any(
-                _is_d(n) and _d_param(n, self.name) == param for n in gast.walk(stmt.value)
+                _is_d(n) and _d_param(n, self.name) == param
+                for n in gast.walk(stmt.value)
             )
             value = _Substitute(bound, renames, adjoint, self.name).run(stmt.value)
             if value is None:
                 return None
             if reads_own:  # `d[x] = f(d[x], ...)` updates the adjoint itself
                 return gast.Assign(
-                    targets=[gast.Name(id=target, ctx=gast.Store(), annotation=None, type_comment=None)],
+                    targets=[
+                        gast.Name(
+                            id=target,
+                            ctx=gast.Store(),
+                            annotation=None,
+                            type_comment=None,
+                        )
+                    ],
                     value=value,
                     type_comment=None,
                 )
@@ -145,12 +155,14 @@ class Template:
             body = [
                 f
                 for s in stmt.body
-                if (f := self._fill_stmt(s, bound, renames, adjoint, accumulate)) is not None
+                if (f := self._fill_stmt(s, bound, renames, adjoint, accumulate))
+                is not None
             ]
             orelse = [
                 f
                 for s in stmt.orelse
-                if (f := self._fill_stmt(s, bound, renames, adjoint, accumulate)) is not None
+                if (f := self._fill_stmt(s, bound, renames, adjoint, accumulate))
+                is not None
             ]
             if not body:
                 body = [gast.Pass()]
@@ -201,7 +213,9 @@ class _Substitute(gast.NodeTransformer):
             target = self.adjoint(param)
             if target is None:
                 raise _ZeroAdjoint(param)
-            return gast.Name(id=target, ctx=gast.Load(), annotation=None, type_comment=None)
+            return gast.Name(
+                id=target, ctx=gast.Load(), annotation=None, type_comment=None
+            )
         return self.generic_visit(node)
 
     def visit_Name(self, node):
@@ -210,6 +224,9 @@ class _Substitute(gast.NodeTransformer):
             return value
         if node.id in self.renames:
             return gast.Name(
-                id=self.renames[node.id], ctx=node.ctx, annotation=None, type_comment=None
+                id=self.renames[node.id],
+                ctx=node.ctx,
+                annotation=None,
+                type_comment=None,
             )
         return node

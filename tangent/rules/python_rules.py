@@ -20,8 +20,8 @@ from tangent.runtime import (
     head_grad,
     matmul_grad_left,
     matmul_grad_right,
-    tail_grad,
     sum_grad,
+    tail_grad,
     unbroadcast,
 )
 
@@ -289,7 +289,13 @@ def math_radians(y, x):
 
 
 nondifferentiable(
-    math.floor, math.ceil, math.trunc, math.isnan, math.isinf, math.isfinite, math.copysign
+    math.floor,
+    math.ceil,
+    math.trunc,
+    math.isnan,
+    math.isinf,
+    math.isfinite,
+    math.copysign,
 )
 
 __all__ = ["grad_item"]

@@ -138,7 +138,9 @@ class RuleSet:
                 label = f"ndarray.{key[1]}"
             else:
                 label = " ".join(key)
-            out.append((label, "nondifferentiable" if rule is NONDIFFERENTIABLE else "rule"))
+            out.append(
+                (label, "nondifferentiable" if rule is NONDIFFERENTIABLE else "rule")
+            )
         return sorted(set(out))
 
 
