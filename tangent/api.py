@@ -194,6 +194,17 @@ def _gradient(f, wrt, options):
         _in_progress[joint_key] = deferred
         try:
             func, deps = _build(f, wrt, options)
+        except TransformError:
+            raise
+        except Exception as exc:  # a bug of ours: say so, with where it happened
+            code = f.__code__
+            raise TransformError(
+                f"internal error while differentiating: {type(exc).__name__}: {exc}",
+                function=f.__name__,
+                filename=code.co_filename,
+                lineno=code.co_firstlineno,
+                hint="please report this with the function's source",
+            ) from exc
         finally:
             _in_progress.pop(joint_key, None)
         deferred.func = func

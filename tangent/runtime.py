@@ -31,6 +31,7 @@ __all__ = [
     "grad_at",
     "zero_at",
     "head_grad",
+    "push_grad",
     "matmul_grad_left",
     "matmul_grad_right",
     "tail_grad",
@@ -213,6 +214,12 @@ def tail_grad(g, y):
     if isinstance(y, (list, tuple)):
         return 0.0 if _is_zero(g) else list(g[len(g) - len(y) :])
     return unbroadcast(g, y)
+
+
+def push_grad(dlist, items, g):
+    """Adjoint of `v = items.pop()`: the list's adjoint gets `g` back at its end."""
+    rest = zeros_like(items) if _is_zero(dlist) else list(dlist)
+    return [*rest, g]
 
 
 def pop_grad(dlist):

@@ -6,7 +6,7 @@ on the offending line so that tests can check the reported line number.
 """
 
 # Written the way users write code: keep the constructs under test.
-# ruff: noqa: B007, B905, B018, E731, F841, UP028, SIM
+# ruff: noqa: B007, B905, B018, E731, F401, F841, UP028, SIM
 
 import math
 
@@ -318,9 +318,10 @@ def uses_star_kwargs_sig(x, **kw):  # <-- kwargs signature
     return x * 2.0
 
 
-def uses_star_unpack(xs):
-    a, *rest = xs  # <-- star unpack
-    return a
+def star_unpack(xs):
+    a, *rest = xs
+    b = rest[0]
+    return a * b + rest[-1]
 
 
 def uses_for_else(x):

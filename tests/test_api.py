@@ -95,6 +95,23 @@ def test_preserve_result():
     check_grads(fx.poly, (1.5,), (0,), g)
 
 
+def test_preserve_result_gives_the_final_value_of_a_loop():
+    g, value = tangent.grad(fx.loop_with_break, preserve_result=True)(0.1)
+    assert value == fx.loop_with_break(0.1)
+    check_grads(fx.loop_with_break, (0.1,), (0,), g)
+
+
+def test_value_and_grad_runs_the_primal_once_with_its_random_draws():
+    np.random.seed(0)
+    expected_value = fx.noisy(1.5)
+    np.random.seed(0)
+    first, second = np.random.normal(), np.random.normal()
+    np.random.seed(0)
+    value, g = tangent.value_and_grad(fx.noisy)(1.5)
+    assert value == pytest.approx(expected_value)
+    assert g == pytest.approx(first + second)
+
+
 def test_value_and_grad():
     value, g = tangent.value_and_grad(fx.poly)(0.7)
     assert value == pytest.approx(fx.poly(0.7))
@@ -312,7 +329,15 @@ def test_cell_globals_are_read_at_call_time():
         (fx.divided_copy, (np.array([1.0, 2.0, 3.0]),), (0,)),
         (fx.list_comprehension, (np.array([1.0, -2.0, 3.0]),), (0,)),
     ],
-    ids=lambda v: getattr(v, "__name__", "") if callable(v) else "",
+    ids=[
+        "weighted_loss",
+        "index_update",
+        "sum_elementwise",
+        "rescale_copy",
+        "scale_copy",
+        "divided_copy",
+        "list_comprehension",
+    ],
 )
 def test_arguments_are_never_mutated(func, args, wrt):
     before = copy_args(args)
@@ -359,6 +384,7 @@ SCALAR_CASES = [
     (fx.loop_bound_changes, (1.5, 4), (0,)),
     (fx.poly, (-0.4,), (0,)),
     (fx.scaled, (0.9,), (0,)),
+    (fx.nested_helpers, (1.5, 0.5), (0, 1)),
 ]
 
 ARRAY_CASES = [
@@ -369,6 +395,7 @@ ARRAY_CASES = [
     (fx.weighted_loss, (W, B, X), (0, 1, 2)),
     (fx.sum_elementwise, (np.array([0.3, -0.7]),), (0,)),
     (fx.index_update, (np.array([1.0, -2.0, 0.5]),), (0,)),
+    (fx.star_unpack, (np.array([1.0, -2.0, 0.5]),), (0,)),
 ]
 
 

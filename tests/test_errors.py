@@ -39,6 +39,11 @@ def raised_by(func, *args, **options):
         df = tangent.grad(func, **options)
         if args:
             df(*args)
+    # an internal exception wrapped into a TangentError is still a bug
+    assert "internal error" not in str(info.value), str(info.value)
+    assert info.value.__cause__ is None or isinstance(
+        info.value.__cause__, TangentError
+    )
     return info.value
 
 
@@ -66,7 +71,6 @@ REFUSED = [
     (fx.uses_star_kwargs_call, "kwargs call", "**"),
     (fx.uses_star_args, "star signature", "*args"),
     (fx.uses_star_kwargs_sig, "kwargs signature", "**kwargs"),
-    (fx.uses_star_unpack, "star unpack", "*"),
     (fx.uses_for_else, "for else", "else"),
     (fx.uses_while_else, "while else", "else"),
     (fx.uses_match, "match", "match"),
@@ -202,11 +206,13 @@ def test_function_without_source(func, shown):
 
 def test_library_function_with_python_source():
     # np.sum is a Python function whose body calls helpers taking **kwargs:
-    # whatever tangent decides, the user sees a TangentError, not a TypeError
+    # whatever tangent decides, the user sees an explanation, not a TypeError
     try:
-        tangent.grad(np.sum)(np.ones(3))
-    except TangentError:
-        pass
+        g = tangent.grad(np.sum)(np.ones(3))
+    except TangentError as exc:
+        assert "internal error" not in str(exc), str(exc)
+    else:
+        np.testing.assert_allclose(g, np.ones(3))
 
 
 @pytest.mark.parametrize(
@@ -218,11 +224,9 @@ def test_library_function_with_python_source():
 )
 def test_call_of_a_helper_with_star_parameters(func, helper):
     # refused (the fence refuses *args/**kwargs) or handled; never a KeyError
-    with pytest.raises(TangentError) as info:
-        tangent.grad(func)(1.0)
-    exc = info.value
+    exc = raised_by(func, 1.0)
     assert type(exc) in (TangentError, UnsupportedConstructError, NoRuleError)
-    assert helper in str(exc) and exc.hint
+    assert f"'{helper}'" in str(exc) and exc.hint
 
 
 def test_function_whose_source_is_gone():
@@ -273,7 +277,12 @@ def fx_sorts_in_place(x):
 
 
 def test_every_error_type_derives_from_tangent_error():
-    for cls in (UnsupportedConstructError, NoRuleError, NonScalarOutputError, BadWrtError):
+    for cls in (
+        UnsupportedConstructError,
+        NoRuleError,
+        NonScalarOutputError,
+        BadWrtError,
+    ):
         assert issubclass(cls, TangentError)
     assert issubclass(NonScalarOutputError, ValueError)
     assert issubclass(BadWrtError, ValueError)

@@ -260,6 +260,7 @@ CASES = [
     (fx.nested_expressions, [(np.array([0.1, 0.2, 0.3]),)]),
     (fx.loop_bound_changes, [(1.5, 4), (2.0, 0)]),
     (fx.nested_helpers, [(1.5, 0.5), (-2.0, 3.0)]),
+    (fx.star_unpack, [(np.array([1.0, 2.0, 3.0]),), ([4.0, 5.0],)]),
 ]
 
 FUNCS = [c[0] for c in CASES]
@@ -428,13 +429,9 @@ def test_enumerate_zip_and_arrays_become_index_loops():
 
 def test_nested_functions_and_lambdas_are_inlined():
     node = normal_form(fx.nested_helpers)
-    assert not _all(node, (gast.FunctionDef, gast.Lambda)) or all(
-        n is node for n in _all(node, gast.FunctionDef)
-    )
+    assert _all(node, gast.FunctionDef) == [node]
     assert not _all(node, gast.Lambda)
-    called = {
-        c.func.id for c in _all(node, gast.Call) if isinstance(c.func, gast.Name)
-    }
+    called = {c.func.id for c in _all(node, gast.Call) if isinstance(c.func, gast.Name)}
     assert not called & {"scale", "square"}
 
 

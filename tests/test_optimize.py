@@ -49,7 +49,8 @@ def execute(body, env):
         "add_grad": runtime.add_grad,
         **copy.deepcopy(env),
     }
-    exec(compile(gast.gast_to_ast(gast.Module(body=body, type_ignores=[])), "<t>", "exec"), namespace)  # noqa: E501
+    tree = gast.gast_to_ast(gast.Module(body=body, type_ignores=[]))
+    exec(compile(tree, "<statements>", "exec"), namespace)
     return namespace
 
 
@@ -517,7 +518,9 @@ def test_constant_folding_more_identities(src, folded):
     assert_same_results(before, after, {"x": np.array([1.0, 2.0, 3.0])}, ["r"])
 
 
-@pytest.mark.parametrize("src", ["r = 0.1 + 0.2", "r = 2.0 * 3.0", "r = 7 // 2", "r = x ** 2"])
+@pytest.mark.parametrize(
+    "src", ["r = 0.1 + 0.2", "r = 2.0 * 3.0", "r = 7 // 2", "r = x ** 2"]
+)
 def test_constant_folding_never_rounds_or_changes_floats(src):
     _, after, changed = apply(constant_folding, src)
     assert not changed
@@ -628,7 +631,9 @@ UNBROADCAST_ENV = {
 
 
 def test_merge_unbroadcasts_with_one_root():
-    before = _unbroadcast_body("r = unbroadcast(p, v) + unbroadcast(q, v)", ["dy", "dy"])
+    before = _unbroadcast_body(
+        "r = unbroadcast(p, v) + unbroadcast(q, v)", ["dy", "dy"]
+    )
     after = copy.deepcopy(before)
     assert merge_unbroadcasts(after)
     assert text(after) == "r = unbroadcast(p + q, v)"

@@ -76,7 +76,9 @@ def fill(template, result, args, adjoints, keywords=None, fresh=None):
     adjoints: variable -> its adjoint name; variables not listed have none.
     """
     bound = template.bind(
-        name(result), [atom(a) for a in args], {k: atom(v) for k, v in (keywords or {}).items()}
+        name(result),
+        [atom(a) for a in args],
+        {k: atom(v) for k, v in (keywords or {}).items()},
     )
 
     def adjoint(param):
@@ -96,11 +98,17 @@ ALL = {"r": "dr", "a": "da", "b": "db", "v": "dv"}
 
 
 def test_fill_binds_result_and_arguments():
-    assert fill(Template(mul), "r", ["a", "b"], ALL) == "da = da + dr * b\ndb = db + dr * a"
+    assert (
+        fill(Template(mul), "r", ["a", "b"], ALL)
+        == "da = da + dr * b\ndb = db + dr * a"
+    )
 
 
 def test_fill_drops_update_of_argument_without_adjoint():
-    assert fill(Template(mul), "r", ["a", "b"], {"r": "dr", "a": "da"}) == "da = da + dr * b"
+    assert (
+        fill(Template(mul), "r", ["a", "b"], {"r": "dr", "a": "da"})
+        == "da = da + dr * b"
+    )
 
 
 def test_fill_drops_update_of_constant_argument():

@@ -63,9 +63,20 @@ def check(func: gast.FunctionDef, info) -> None:
         and len(s.targets) == 1
         and isinstance(s.targets[0], gast.Name)
     }
+    starred_targets = {
+        id(elt)
+        for s in gast.walk(func)
+        if isinstance(s, (gast.Assign, gast.For))
+        for t in (s.targets if isinstance(s, gast.Assign) else [s.target])
+        if isinstance(t, (gast.Tuple, gast.List))
+        for elt in t.elts
+        if isinstance(elt, gast.Starred)
+    }
     for node in gast.walk(func):
         if node is func:
             continue
+        if isinstance(node, gast.Starred) and id(node) in starred_targets:
+            continue  # `first, *rest = ...` unpacks; only star-arguments are refused
         if isinstance(node, gast.Lambda) and id(node) not in allowed_lambdas:
             _refuse(
                 info, node, "lambda used as a value", "assign it to a name, or use def"

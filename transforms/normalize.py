@@ -546,6 +546,10 @@ class _Normalizer:
                 self.emit(out, assign(tmp, op))
                 op = name(tmp)
             self.emit(out, assign(target.id, op))
+        elif isinstance(target, (gast.Tuple, gast.List)) and any(
+            isinstance(e, gast.Starred) for e in target.elts
+        ):
+            self.starred_assign(target, value, out)
         elif isinstance(target, (gast.Tuple, gast.List)):
             if isinstance(value, (gast.Tuple, gast.List)) and len(value.elts) == len(
                 target.elts
@@ -579,6 +583,40 @@ class _Normalizer:
             self.emit(out, gast.Assign(targets=[store], value=rhs, type_comment=None))
         else:
             raise self.error(target, "assignment target", "assign to a variable")
+
+    def starred_assign(self, target, value, out):
+        """`first, *rest = a, b, c` => `first = a; rest = [b, c]`; from a sequence
+        value, `rest` is the slice `t[1:]` (a list when `t` is one)."""
+        star = next(i for i, e in enumerate(target.elts) if isinstance(e, gast.Starred))
+        after = len(target.elts) - star - 1
+        if isinstance(value, (gast.Tuple, gast.List)):
+            n = len(value.elts)
+            middle = gast.List(elts=value.elts[star : n - after], ctx=gast.Load())
+            elts = value.elts[:star] + [middle] + value.elts[n - after :]
+            plain = [e.value if isinstance(e, gast.Starred) else e for e in target.elts]
+            self.assign_to(
+                gast.Tuple(elts=plain, ctx=gast.Store()),
+                gast.Tuple(elts=elts, ctx=gast.Load()),
+                out,
+            )
+            return
+        whole = self.atom(value, out, "values")
+        for i, t in enumerate(target.elts):
+            if i < star:
+                item = gast.Subscript(value=whole, slice=const(i), ctx=gast.Load())
+            elif i == star:
+                stop = const(-after) if after else None
+                item = gast.Subscript(
+                    value=whole,
+                    slice=gast.Slice(lower=const(star), upper=stop, step=None),
+                    ctx=gast.Load(),
+                )
+                t = t.value
+            else:
+                item = gast.Subscript(
+                    value=whole, slice=const(i - len(target.elts)), ctx=gast.Load()
+                )
+            self.assign_to(t, item, out)
 
     def for_loop(self, node):
         """`for` over range stays; any other iterable becomes an index loop.

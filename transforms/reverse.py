@@ -380,6 +380,8 @@ class ReverseMode:
             self.loop_defs[-1].setdefault(target, []).append(tape_id)
         fwd = [tape_push(target, tape_id), s]
         pop = tape_pop(target, tape_id)
+        if _is_list_pop(s.value, self.namespace):
+            return fwd, self.adjoint_of_list_pop(s, pop)
         if target not in self.active:
             return fwd, [pop]
         adjoint = self.adjoint_of_assign(s)
@@ -562,6 +564,33 @@ class ReverseMode:
         self.namer.reserve(alias)
         self.imports[alias] = obj
         return alias
+
+    def adjoint_of_list_pop(self, s, pop):
+        """`v = xs.pop()`: the list's adjoint gets `dv` back; `xs.append(v)` restores it."""
+        target = s.targets[0].id
+        lst = s.value.func.value.id
+        bwd = []
+        text = self.info.line(getattr(s, "lineno", None))
+        if text:
+            bwd.append(comment(f"Grad of: {text}"))
+        if target in self.active and lst in self.active:
+            dl = self.adj(lst)
+            grown = gast.Call(
+                func=name(self.runtime_name("push_grad")),
+                args=[name(dl), name(lst), name(self.adj(target))],
+                keywords=[],
+            )
+            bwd.append(assign(dl, grown))
+            bwd.append(assign(self.adj(target), const(0.0)))
+        restore = gast.Expr(
+            value=gast.Call(
+                func=gast.Attribute(value=name(lst), attr="append", ctx=gast.Load()),
+                args=[name(target)],
+                keywords=[],
+            )
+        )
+        anno.setanno(restore, anno.TAPE_ID, ("restore", lst))
+        return [*bwd, restore, pop]
 
     def adjoint_of_pack(self, op, dt):
         """`t = (a, b)`: each item's adjoint gets its entry of `dt`."""
@@ -950,6 +979,18 @@ def _loop_targets(s) -> set[str]:
 def _keep_line(new, old):
     new.lineno = getattr(old, "lineno", None)
     return new
+
+
+def _is_list_pop(value, namespace) -> bool:
+    return (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Attribute)
+        and value.func.attr == "pop"
+        and isinstance(value.func.value, gast.Name)
+        and value.func.value.id not in namespace
+        and not value.args
+        and not value.keywords
+    )
 
 
 def _accumulation_parts(st):
