@@ -335,50 +335,69 @@ def forward_substitution(body, substitutable, live_at_exit):
     changed = False
     while True:
         live = Liveness(body, live_at_exit)
-        if not _substitute_once(body, substitutable, live):
+        if not _substitute_pass(body, substitutable, live):
             return changed
         changed = True
 
 
-def _substitute_once(body, substitutable, live):
+def _read_counts(stmt) -> dict:
+    counts: dict[str, int] = {}
+    for n in gast.walk(stmt):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
+            counts[n.id] = counts.get(n.id, 0) + 1
+    return counts
+
+
+def _substitute_pass(body, substitutable, live) -> bool:
+    """One sweep of substitutions; a substitution never invalidates the
+    liveness facts the later ones rely on (a value only moves later, into the
+    one statement that read it), so one liveness computation serves the sweep."""
+    changed = False
     for block in _blocks(body):
-        for i, s in enumerate(block):
-            pair = _simple_assign(s)
-            if pair is None:
-                continue
-            t, value = pair
-            if t not in substitutable or not _is_pure(value):
-                continue
-            if anno.getanno(s, anno.TAPE_ID) is not None or t in reads(value):
-                continue
-            deps = reads(value)
-            total = 0
-            use = None
-            for j in range(i + 1, len(block)):
-                later = block[j]
-                n = _count_reads(later, t)
-                if n:
-                    total += n
-                    if use is None:
-                        use = j
-                if t in written([later]):
-                    break
-            if total != 1 or use is None:
-                continue
-            target = block[use]
-            if sum(_count_reads(e, t) for e in _direct_exprs(target)) != 1:
-                continue
-            if t in live.live_out(target):
-                continue
-            if isinstance(target, gast.For):
-                continue
-            between = block[i + 1 : use]
-            if written(between) & (deps | {t}):
-                continue
-            _replace_direct(target, t, value)
-            del block[i]
-            return True
-    return False
+        writes = [written([s]) for s in block]
+        counts = [_read_counts(s) for s in block]
+        i = 0
+        while i < len(block):
+            if _substitute_at(block, i, writes, counts, substitutable, live):
+                del block[i], writes[i], counts[i]
+                changed = True
+            else:
+                i += 1
+    return changed
+
+
+def _substitute_at(block, i, writes, counts, substitutable, live) -> bool:
+    pair = _simple_assign(block[i])
+    if pair is None:
+        return False
+    t, value = pair
+    if t not in substitutable or not _is_pure(value):
+        return False
+    if anno.getanno(block[i], anno.TAPE_ID) is not None or t in reads(value):
+        return False
+    total = 0
+    use = None
+    for j in range(i + 1, len(block)):
+        n = counts[j].get(t, 0)
+        if n:
+            total += n
+            if use is None:
+                use = j
+        if t in writes[j]:
+            break
+    if total != 1 or use is None:
+        return False
+    target = block[use]
+    if isinstance(target, gast.For) or t in live.live_out(target):
+        return False
+    if sum(_count_reads(e, t) for e in _direct_exprs(target)) != 1:
+        return False
+    deps = reads(value) | {t}
+    if any(writes[k] & deps for k in range(i + 1, use)):
+        return False
+    _replace_direct(target, t, value)
+    counts[use] = _read_counts(target)
+    return True
 
 
 def _is_number(expr) -> bool:
