@@ -31,6 +31,18 @@ __all__ = [
     "graph",
 ]
 
+# modules whose functions are used through derivative rules, never their source
+LIBRARY_MODULES = {
+    "numpy",
+    "scipy",
+    "jax",
+    "jaxlib",
+    "autograd",
+    "torch",
+    "math",
+    "tangent",
+}
+
 _cache: dict = {}
 _lock = threading.RLock()
 _in_progress: dict = {}
@@ -75,6 +87,14 @@ def _unwrap(f):
             function=f.__qualname__,
             hint="differentiate a plain function that takes the object's data as arguments",
         )
+    module = (getattr(f, "__module__", None) or "").split(".")[0]
+    if inspect.isfunction(f) and module in LIBRARY_MODULES:
+        raise TransformError(
+            "cannot differentiate a library function itself",
+            function=f"{f.__module__}.{f.__name__}",
+            construct=f"{f.__module__}.{f.__qualname__}",
+            hint="differentiate your own function that calls it (its rule is used there)",
+        )
     if not inspect.isfunction(f):
         raise TransformError(
             "can only differentiate Python functions defined with def",
@@ -85,14 +105,35 @@ def _unwrap(f):
     return f
 
 
-def _normalize_wrt(wrt):
-    if isinstance(wrt, (int, str)):
+def _normalize_wrt(wrt, f=None):
+    if isinstance(wrt, (int, str)) and not isinstance(wrt, bool):
         return (wrt,)
     if isinstance(wrt, list):
-        return tuple(wrt)
-    if not isinstance(wrt, tuple):
-        raise BadWrtError("wrt must be an index, a parameter name, or a tuple of them")
+        wrt = tuple(wrt)
+    if not isinstance(wrt, tuple) or any(
+        isinstance(w, bool) or not isinstance(w, (int, str)) for w in wrt
+    ):
+        code = getattr(f, "__code__", None)
+        raise BadWrtError(
+            "wrt must be an index, a parameter name, or a tuple of them",
+            function=getattr(f, "__name__", None),
+            filename=code.co_filename if code else None,
+            lineno=code.co_firstlineno if code else None,
+            construct=f"wrt={wrt!r}",
+            hint="e.g. wrt=(0, 1) or wrt=('w', 'b')",
+        )
     return wrt
+
+
+def _register_location(generated, primal, info):
+    """Let runtime errors raised inside generated code name the user's function."""
+    from tangent import runtime
+
+    runtime.PRIMAL_OF[generated.__code__] = (
+        primal.__name__,
+        info.filename,
+        info.first_line,
+    )
 
 
 def _fresh(entry) -> bool:
@@ -135,7 +176,9 @@ def _build(f, wrt, options):
         "source": text,
         "stages": result.stages,
         "imports": free,
+        "deps": deps,
     }
+    _register_location(func, f, info)
     if options.get("verbose"):
         print(text)
     return func, deps
@@ -160,6 +203,8 @@ def _call_gradient_factory(f, deps, options):
             return _in_progress[key], _seed_name(g), preferred
         helper_options = dict(options, returns="grads", check_scalar=False, verbose=0)
         dg = _gradient(g, active_params, options=helper_options)
+        # redefining a helper of the helper must invalidate the caller too
+        deps.extend(dg.__tangent__.get("deps", ()))
         return dg, dg.__tangent__["seed"], preferred
 
     return call_gradient
@@ -181,7 +226,7 @@ def _seed_name(g):
 
 def _gradient(f, wrt, options):
     f = _unwrap(f)
-    wrt = _normalize_wrt(wrt)
+    wrt = _normalize_wrt(wrt, f)
     key = (f, wrt, options["returns"], options["optimized"], options["check_scalar"])
     with _lock:
         entry = _cache.get(key)

@@ -38,17 +38,40 @@ __all__ = [
 ]
 
 
+# generated function's code object -> (primal name, file, first line)
+PRIMAL_OF: dict = {}
+
+
+def _where():
+    """The user's function whose generated gradient is calling a helper."""
+    import sys
+
+    frame = sys._getframe(2)
+    return PRIMAL_OF.get(
+        frame.f_code, (frame.f_code.co_name, frame.f_code.co_filename, None)
+    )
+
+
 def scalar_seed(value, seed):
     """The seed for a scalar output; refuses a non-scalar one (`grad` needs a scalar)."""
-    if np.size(value) != 1 or isinstance(value, (list, tuple)) or value is None:
+    if value is None or isinstance(value, (list, tuple, dict)) or np.size(value) != 1:
         from transforms.errors import NonScalarOutputError
 
+        function, filename, line = _where()
         if value is None:
             raise NonScalarOutputError(
-                "the function returned None", hint="return the value to differentiate"
+                "the function returned None",
+                function=function,
+                filename=filename,
+                lineno=line,
+                hint="return the value to differentiate",
             )
         raise NonScalarOutputError(
-            f"grad needs a scalar output, got {type(value).__name__} of shape {np.shape(value)}",
+            "grad needs a scalar output",
+            function=function,
+            filename=filename,
+            lineno=line,
+            construct=f"{type(value).__name__} of shape {np.shape(value)}",
             hint="use tangent.vjp for non-scalar outputs, or reduce with np.sum",
         )
     if isinstance(value, np.ndarray) and value.ndim > 0:

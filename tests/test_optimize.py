@@ -62,9 +62,23 @@ def assert_same_results(before, after, env, names):
         assert np.shape(a[n]) == np.shape(b[n]), n
 
 
-def apply(pass_, src, *args):
+def mark(body, key):
+    """Annotate every statement (GENERATED) or call (IMPURE) in `body`, as the
+    reverse-mode pass does for the code it writes and for random draws."""
+    for stmt in body:
+        for n in gast.walk(stmt):
+            if key == anno.IMPURE and isinstance(n, gast.Call):
+                anno.setanno(n, key, True)
+            elif key == anno.GENERATED and isinstance(n, gast.stmt):
+                anno.setanno(n, key, True)
+    return body
+
+
+def apply(pass_, src, *args, generated=False):
     """(original body, rewritten body, changed) for one pass on `src`."""
     original = body_of(src)
+    if generated:
+        mark(original, anno.GENERATED)
     body = copy.deepcopy(original)
     changed = pass_(body, *args)
     return original, body, changed
@@ -458,10 +472,13 @@ def test_forward_substitution_not_past_a_pop_of_the_list_it_reads():
     ],
 )
 def test_constant_folding_identities(src):
-    before, after, changed = apply(constant_folding, src)
+    before, after, changed = apply(constant_folding, src, generated=True)
     assert changed
     assert text(after) == "r = x"
     assert_same_results(before, after, ENV, ["r"])
+    # in the user's own statements `x + 0.0` is a new array: never folded
+    _, kept, changed = apply(constant_folding, src)
+    assert not changed and text(kept) == src
 
 
 @pytest.mark.parametrize(
@@ -496,7 +513,7 @@ def test_constant_folding_inside_nested_blocks():
         if c:
             r = x * 1.0
     """
-    _, after, _ = apply(constant_folding, src)
+    _, after, _ = apply(constant_folding, src, generated=True)
     assert "r = x\n" in text(after) + "\n"
 
 
@@ -512,7 +529,7 @@ def test_constant_folding_inside_nested_blocks():
     ],
 )
 def test_constant_folding_more_identities(src, folded):
-    before, after, changed = apply(constant_folding, src)
+    before, after, changed = apply(constant_folding, src, generated=True)
     assert changed
     assert text(after) == folded
     assert_same_results(before, after, {"x": np.array([1.0, 2.0, 3.0])}, ["r"])
@@ -598,7 +615,9 @@ def test_redundant_assignment_only_for_the_same_expression():
 def test_redundant_assignment_keeps_a_second_random_draw():
     # two calls of np.random.normal() are two different values
     src = "v = np.random.normal()\nw = v\nv = np.random.normal()\nr = v + w"
-    before, after, _ = apply(redundant_assignments, src)
+    before = mark(body_of(src), anno.IMPURE)
+    after = copy.deepcopy(before)
+    redundant_assignments(after)
     np.random.seed(0)
     expected = execute(before, {})["r"]
     np.random.seed(0)
@@ -681,7 +700,7 @@ r = dx
 
 
 def test_optimize_generated_code():
-    before = body_of(GENERATED)
+    before = mark(body_of(GENERATED), anno.GENERATED)
     body = copy.deepcopy(before)
     optimize(body, {"dx", "dy"}, {"t", "dt", "dt2", "dz"})
     assert text(body) == "dx = dresult * y\ndy = dresult * x"
@@ -690,7 +709,7 @@ def test_optimize_generated_code():
 
 
 def test_optimize_reaches_a_fixed_point():
-    body = body_of(GENERATED)
+    body = mark(body_of(GENERATED), anno.GENERATED)
     optimize(body, {"dx", "dy"}, {"t", "dt", "dt2", "dz"})
     once = text(body)
     optimize(body, {"dx", "dy"}, {"t", "dt", "dt2", "dz"})

@@ -65,11 +65,6 @@ class A:
             x = rng.uniform(0.5, 2.0, size=n)
             x[0] = x[1] = 0.0
             return x.reshape(shape)
-        if kind == "nan":  # NaNs that nan-reductions skip
-            x = (rng.permutation(n) * 0.37 - 0.3 * n + rng.uniform(0, 0.05, n)).reshape(shape)
-            x.flat[1] = np.nan
-            x.flat[n - 2] = np.nan
-            return x
         if kind == "spd":  # symmetric positive definite, well conditioned
             m = rng.normal(size=shape)
             return m @ np.swapaxes(m, -1, -2) + shape[-1] * np.eye(shape[-1])
@@ -102,6 +97,8 @@ class F:
 class Case:
     def __init__(self, name, expr, *, pre="", reduce="weight", jax=True, rtol=1e-5, atol=1e-6,
                  args=None):
+        if "xn" in expr:  # NaNs made inside the function, so finite differences see them
+            pre = "xn = np.where(np.arange(x.size).reshape(x.shape) % 7 == 1, np.nan, x)\n" + pre
         self.name = name
         self.expr = expr
         self.pre = pre
@@ -226,7 +223,9 @@ for _fn, _kind in REDUCTIONS.items():
     for _tag, _kw in AXES.items():
         if _fn == "median" and _tag == "all_keepdims":
             continue
-        case(f"{_fn}_{_tag}", f"np.{_fn}(x{_kw})", x=A((2, 3, 4), _kind))
+        _arg = "xn" if _kind == "nan" else "x"
+        _kind = "distinct" if _kind == "nan" else _kind
+        case(f"{_fn}_{_tag}", f"np.{_fn}({_arg}{_kw})", x=A((2, 3, 4), _kind))
 case("sum_keyword_a", "np.sum(a=x, axis=0)")
 case("sum_where", "np.sum(x, axis=1, where=x > 0)")
 case("mean_where", "np.mean(x, axis=0, where=x > -0.5)")
@@ -234,17 +233,18 @@ case("max_initial", "np.max(x, axis=0, initial=0.5)", x=A((3, 4), "distinct"))
 case("var_ddof", "np.var(x, axis=1, ddof=1)")
 case("std_ddof", "np.std(x, ddof=1)")
 case("var_correction", "np.var(x, axis=0, correction=1)")
-case("nanvar_ddof", "np.nanvar(x, axis=1, ddof=1)", x=A((3, 4), "nan"))
-case("nanstd_ddof", "np.nanstd(x, ddof=1)", x=A((3, 4), "nan"))
+case("nanvar_ddof", "np.nanvar(xn, axis=1, ddof=1)", x=A((3, 4)))
+case("nanstd_ddof", "np.nanstd(xn, ddof=1)", x=A((3, 4)))
 case("prod_zero", "np.prod(x)", x=A((5,), "zero"))
 case("prod_zeros", "np.prod(x, axis=1)", x=A((3, 4), "zeros"))
 case("prod_zero_tuple", "np.prod(x, axis=(0, 2))", x=A((2, 3, 2), "zero"))
 case("median_even", "np.median(x)", x=A((2, 3), "distinct"))
 for _fn in ("cumsum", "cumprod", "nancumsum"):
-    _kind = {"cumsum": "normal", "cumprod": "pos", "nancumsum": "nan"}[_fn]
-    case(f"{_fn}_flat", f"np.{_fn}(x)", x=A((3, 4), _kind))
-    case(f"{_fn}_axis0", f"np.{_fn}(x, axis=0)", x=A((3, 4), _kind))
-    case(f"{_fn}_axis_neg", f"np.{_fn}(x, axis=-1)", x=A((2, 3, 4), _kind))
+    _kind = "pos" if _fn == "cumprod" else "normal"
+    _arg = "xn" if _fn == "nancumsum" else "x"
+    case(f"{_fn}_flat", f"np.{_fn}({_arg})", x=A((3, 4), _kind))
+    case(f"{_fn}_axis0", f"np.{_fn}({_arg}, axis=0)", x=A((3, 4), _kind))
+    case(f"{_fn}_axis_neg", f"np.{_fn}({_arg}, axis=-1)", x=A((2, 3, 4), _kind))
 case("cumprod_zero", "np.cumprod(x)", x=A((5,), "zero"))
 case("cumprod_zeros_axis", "np.cumprod(x, axis=1)", x=A((3, 4), "zeros"))
 case("cumulative_sum", "np.cumulative_sum(x, axis=1)", x=A((3, 4)))
@@ -403,8 +403,8 @@ case("convolve_default", "np.convolve(a, v)", a=A((3,)), v=A((4,)))
 
 # ----- Linear algebra -----
 
-SYM = "s = x @ x.T + 4.0 * np.eye(x.shape[0])"
-SYM_BATCH = "s = x @ np.swapaxes(x, -1, -2) + 4.0 * np.eye(x.shape[-1])"
+SYM = "s = x @ x.T + 4.0 * np.eye(x.shape[0], dtype=x.dtype)"
+SYM_BATCH = "s = x @ np.swapaxes(x, -1, -2) + 4.0 * np.eye(x.shape[-1], dtype=x.dtype)"
 case("solve_vector", "np.linalg.solve(a, b)", a=A((3, 3), "square"), b=A((3,)))
 case("solve_matrix", "np.linalg.solve(a, b)", a=A((3, 3), "square"), b=A((3, 2)))
 case("solve_batched", "np.linalg.solve(a, b)", a=A((2, 3, 3), "square"), b=A((2, 3, 2)))
@@ -460,7 +460,6 @@ SHAPE_CASES = {
     "reshape_order_f": ("np.reshape(x, (4, 3), order='F')", (3, 4)),
     "method_reshape_varargs": ("x.reshape(2, 6)", (3, 4)),
     "method_reshape_tuple": ("x.reshape((6, -1))", (3, 4)),
-    "method_reshape_order": ("x.reshape(4, 3, order='F')", (3, 4)),
     "ravel": ("np.ravel(x)", (3, 4)),
     "method_ravel": ("x.ravel()", (3, 4)),
     "method_flatten": ("x.flatten()", (3, 4)),
@@ -532,8 +531,6 @@ SHAPE_CASES = {
     "sort": ("np.sort(x)", (3, 4)),
     "sort_axis0": ("np.sort(x, axis=0)", (3, 4)),
     "sort_flat": ("np.sort(x, axis=None)", (3, 4)),
-    "partition": ("np.partition(x, 2)", (3, 5)),
-    "partition_axis": ("np.partition(x, 1, axis=0)", (3, 5)),
     "take_along_axis": ("np.take_along_axis(x, np.argsort(x, axis=1), axis=1)", (3, 4)),
     "take_along_axis_repeat": ("np.take_along_axis(x, np.array([[0, 0], [3, 1], [2, 2]]), 1)",
                                (3, 4)),
@@ -557,6 +554,9 @@ SHAPE_CASES = {
 }
 for _tag, (_src, _shape) in SHAPE_CASES.items():
     case(_tag, _src, x=A(_shape, "distinct"))
+# jax.numpy.partition orders the partitions differently: a different function
+case("partition", "np.partition(x, 2)", jax=False, x=A((3, 5), "distinct"))
+case("partition_axis", "np.partition(x, 1, axis=0)", jax=False, x=A((3, 5), "distinct"))
 case("pad_constant_values_grad", "np.pad(x, (1, 2), constant_values=c)", x=A((3, 4)),
      c=A(()))
 case("diff_prepend_append", "np.diff(x, prepend=p, append=q)", x=A((3, 4)), p=A((3, 1)),
@@ -617,12 +617,14 @@ case("asfortranarray", "np.asfortranarray(x)")
 case("asarray_chkfinite", "np.asarray_chkfinite(x)")
 case("copy", "np.copy(x)")
 case("method_copy", "x.copy()")
-case("method_astype", "x.astype(np.float32).astype(np.float64)", rtol=1e-5, atol=1e-5)
+case("method_astype", "x.astype(np.float32).astype(np.float64)", rtol=0.05, atol=1e-3)
+case("method_reshape_order", "x.reshape(4, 3, order='F')")
 case("method_astype_int", "x.astype(int) * x")
 case("astype", "np.astype(x, np.float64)")
-case("method_item", "x.item(1) * x", x=A((3,)))
-case("method_item_scalar", "x.item()", reduce="scalar", x=A((1,)))
-case("method_item_tuple", "x.item((1, 2)) + 0.0 * x", x=A((3, 4)))
+# JAX treats .item() as the end of differentiation
+case("method_item", "x.item(1) * x", jax=False, x=A((3,)))
+case("method_item_scalar", "x.item()", reduce="scalar", jax=False, x=A((1,)))
+case("method_item_tuple", "x.item((1, 2)) + 0.0 * x", jax=False, x=A((3, 4)))
 case("zeros_like_mixed", "np.zeros_like(x) + np.ones_like(x) * x + np.full_like(x, 2.0)")
 
 # ----- scipy.special -----
@@ -703,7 +705,10 @@ CASE_BY_NAME = {c.name: c for c in CASES}
 assert len(CASE_BY_NAME) == len(CASES), "duplicate case names"
 
 # Cases that fail because of the engine, not the rule: kept, reported, xfail.
-ENGINE_BUGS = {}
+ENGINE_BUGS = {
+    "method_reshape_order": "Template.bind binds positional arguments to keyword-only "
+    "parameters after *varargs, so the x.reshape rule cannot take order=",
+}
 
 
 # ----- Building the functions under test -----

@@ -25,7 +25,7 @@ import gast
 
 
 def reads(node) -> set[str]:
-    """Names read by an expression or by a statement's expressions (not nested blocks)."""
+    """Names read anywhere in a node (for a compound statement, its nested blocks too)."""
     out = set()
     for n in gast.walk(node):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
@@ -51,8 +51,8 @@ def written(stmts) -> set[str]:
         for n in gast.walk(s):
             if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
                 out.add(n.id)
-            elif isinstance(n, gast.Expr) and _mutating_call(n.value):
-                out.add(n.value.func.value.id)
+            elif _mutating_call(n):  # xs.append(v), v = xs.pop(): xs changes
+                out.add(n.func.value.id)
             elif isinstance(n, gast.Assign) and isinstance(
                 n.targets[0], gast.Subscript
             ):
@@ -83,7 +83,8 @@ class Liveness:
 
     def _block(self, stmts, live, loop_exit):
         for s in reversed(stmts):
-            self._out[id(s)] = frozenset(live)
+            after = loop_exit if isinstance(s, gast.Break) else live
+            self._out[id(s)] = frozenset(after or ())
             live = self._stmt(s, live, loop_exit)
         return live
 

@@ -14,6 +14,12 @@ ITERATIONS = "iterations"
 RESULT = "result"
 # On a primal statement: the text of the user's line it came from.
 SOURCE_LINE = "source_line"
+# On a statement of the forward sweep that computes the primal (the user's code).
+PRIMAL = "primal"
+# On a statement the compiler wrote (adjoints, tape operations), not the user.
+GENERATED = "generated"
+# On a Call: the call may have effects (random draws, I/O): never removed or merged.
+IMPURE = "impure"
 # On a generated statement: the comment to print above it (`# Grad of: ...`).
 COMMENT = "comment"
 # On a tape push/pop statement: the id that pairs a push with its pop.

@@ -1,7 +1,10 @@
 """Optimization of generated code, run to a fixed point.
 
 Every pass takes and returns a list of statements (a function body) and
-never changes what the code computes. `optimize(body, live_at_exit,
+never changes what the code computes. Calls are taken to be free of effects
+unless annotated `anno.IMPURE` (the reverse-mode pass marks random draws and
+calls it cannot resolve); identities such as `x * 1.0` are folded only in
+statements annotated `anno.GENERATED`. `optimize(body, live_at_exit,
 substitutable)` runs them all until nothing changes. `substitutable` names
 the variables the compiler invented (temporaries, their adjoints): only those
 may be folded away; the user's own variables always stay visible.
@@ -23,7 +26,9 @@ Passes, each as "before => after":
   `unbroadcast(a + b, x)` when `a` and `b` derive from one adjoint through
   elementwise operations (so they have one shape);
 - constant folding: `x + 0.0` => `x`, `x * 1.0` => `x`, `x ** 1` => `x`,
-  `2 - 1` => `1` (integers), `None is None` => `True`, `if True: A` => `A`,
+  `2 - 1` => `1` (integers); the identities only in generated statements
+  (`anno.GENERATED`): in the user's code `x + 0.0` makes a new array that
+  the code may write into, so folding it to `x` would alias; `None is None` => `True`, `if True: A` => `A`,
   `if c: pass` => (nothing), `if c: pass / else: B` => `if not c: B`.
 """
 
@@ -45,7 +50,7 @@ ZERO_FACTORIES = ("zeros_like",)
 def _is_pure(expr) -> bool:
     for n in gast.walk(expr):
         if isinstance(n, gast.Call):
-            if anno.getanno(n, "impure"):
+            if anno.getanno(n, anno.IMPURE):
                 return False
             f = n.func
             if isinstance(f, gast.Attribute) and f.attr in ("pop", "append", "extend"):
@@ -449,6 +454,8 @@ def constant_folding(body):
                 if folded is not None:
                     changed = True
                     return gast.Constant(value=folded, kind=None)
+            if not self.identities:
+                return node
             if isinstance(op, gast.Pow) and _is_const(node.right, 1):
                 changed = True
                 return node.left
@@ -478,6 +485,9 @@ def constant_folding(body):
     for block in _blocks(body):
         new = []
         for s in block:
+            # `x + 0.0` is a new array in the user's code: folding it to `x`
+            # would alias a value the code may later write into
+            folder.identities = anno.getanno(s, anno.GENERATED, False)
             folder.visit(s)
             if isinstance(s, gast.If) and isinstance(s.test, gast.Constant):
                 new.extend(s.body if s.test.value else s.orelse)

@@ -144,11 +144,15 @@ def gradient_ast(
                 keywords=[],
             ),
         )
-        anno.setanno(check.value, "impure", True)
+        anno.setanno(check.value, anno.IMPURE, True)
         inits.insert(0, check)
     ret = gast.Return(value=value)
     live_at_exit = {n.id for n in gast.walk(value) if isinstance(n, gast.Name)}
 
+    for stmt in [*inits, *bwd]:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.stmt):
+                anno.setanno(n, anno.GENERATED, True)
     tape_init = assign(TAPE, gast.List(elts=[], ctx=gast.Load()))
     boundary = comment("The backward sweep")
     body = [tape_init, *fwd, keep_value, boundary, *inits, *bwd, ret]

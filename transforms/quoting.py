@@ -13,10 +13,21 @@ import gast
 
 
 def to_source(node) -> str:
-    """Return the source text of a gast node (module, statement or expression)."""
+    """Return the source text of a gast node (module, statement or expression).
+
+    Empty blocks (a branch whose statements were all moved away) print as `pass`.
+    """
     if isinstance(node, list):
         return "\n".join(to_source(n) for n in node)
     tree = gast.gast_to_ast(gast.fix_missing_locations(node))
+    for n in ast.walk(tree):
+        for field in ("body", "orelse"):
+            if (
+                field == "body"
+                and getattr(n, field, None) == []
+                and not isinstance(n, ast.Module)
+            ):
+                setattr(n, field, [ast.Pass()])
     return ast.unparse(tree)
 
 

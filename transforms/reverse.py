@@ -31,7 +31,7 @@ import gast
 
 from transforms import anno
 from transforms.analysis import Liveness, activity, assigned_before, reads, written
-from transforms.errors import NoRuleError, TransformError
+from transforms.errors import NoRuleError, TransformError, UnsupportedConstructError
 from transforms.quoting import assign, const, name
 
 TAPE = "_tape"
@@ -139,6 +139,7 @@ class ReverseMode:
         self.params = [a.id for a in func.args.args]
         self._ids = itertools.count(1)
         self._ops: dict[int, Op] = {}
+        self._mark_impure_calls()
         self.active = activity(func, self.wrt, self.result, self.differentiable)
         self.containers = self._maybe_containers()
         self.sequences = self._sequences()
@@ -230,11 +231,29 @@ class ReverseMode:
             op.kind = "nondiff"
         elif rule is not None:
             op.rule = rule
-        elif callable(obj) and hasattr(obj, "__code__"):
+        elif callable(obj) and hasattr(obj, "__code__") and not _is_library(obj):
             op.kind = "call"
         else:
             op.kind = "unknown"
         return op
+
+    def _mark_impure_calls(self):
+        """Random draws and calls we cannot resolve may have effects: mark them."""
+        for n in gast.walk(self.func):
+            if not isinstance(n, gast.Call):
+                continue
+            func = n.func
+            if isinstance(func, gast.Attribute) and not anno.getanno(
+                func, anno.GLOBAL_REF
+            ):
+                continue  # a method of a local value (x.sum()): pure unless a list op
+            try:
+                obj = resolve(func, self.namespace)
+            except (KeyError, AttributeError):
+                anno.setanno(n, anno.IMPURE, True)
+                continue
+            if _has_effects(obj):
+                anno.setanno(n, anno.IMPURE, True)
 
     def elementwise(self, value) -> bool:
         op = self.op_of(value)
@@ -378,6 +397,7 @@ class ReverseMode:
         tape_id = next(self._ids)
         if self.loop_defs:
             self.loop_defs[-1].setdefault(target, []).append(tape_id)
+        anno.setanno(s, anno.PRIMAL, True)
         fwd = [tape_push(target, tape_id), s]
         pop = tape_pop(target, tape_id)
         if _is_list_pop(s.value, self.namespace):
@@ -616,6 +636,22 @@ class ReverseMode:
 
         try:
             signature = inspect.signature(func)
+        except (TypeError, ValueError) as exc:
+            raise self.error(
+                TransformError, "bad call", s, _func_text(value), str(exc)
+            ) from None
+        if any(
+            p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+            for p in signature.parameters.values()
+        ):
+            raise self.error(
+                UnsupportedConstructError,
+                "cannot differentiate through a helper with *args/**kwargs",
+                s,
+                f"call to '{_func_text(value)}'",
+                "give the helper explicit parameters",
+            )
+        try:
             bound = signature.bind(
                 *range(len(value.args)), **{k: k for k in op.keywords}
             )
@@ -645,7 +681,7 @@ class ReverseMode:
             keywords=copy.deepcopy(value.keywords)
             + [gast.keyword(arg=seed, value=name(self.adj(target)))],
         )
-        anno.setanno(call, "impure", True)
+        anno.setanno(call, anno.IMPURE, True)
         if len(results) == 1:
             out = [assign(results[0], call)]
         else:
@@ -979,6 +1015,29 @@ def _loop_targets(s) -> set[str]:
 def _keep_line(new, old):
     new.lineno = getattr(old, "lineno", None)
     return new
+
+
+_LIBRARIES = ("numpy", "scipy", "jax", "jaxlib", "autograd", "torch", "tangent")
+
+
+def _is_library(obj) -> bool:
+    """Library code is differentiated through rules only, never through its source."""
+    module = (getattr(obj, "__module__", None) or "").split(".")[0]
+    return module in _LIBRARIES
+
+
+_EFFECT_MODULES = ("numpy.random", "random", "secrets", "time", "os", "sys", "io")
+
+
+def _has_effects(obj) -> bool:
+    """Whether calling `obj` may draw random numbers or do I/O."""
+    if obj is print or obj is input:
+        return True
+    owner = getattr(obj, "__self__", None)
+    if owner is not None and type(owner).__name__ in ("Generator", "RandomState"):
+        return True
+    module = getattr(obj, "__module__", None) or ""
+    return any(module == m or module.startswith(m + ".") for m in _EFFECT_MODULES)
 
 
 def _is_list_pop(value, namespace) -> bool:

@@ -6,7 +6,11 @@ may call into `RULES.runtime`.
 """
 
 from tangent import runtime
-from tangent.rules import numpy_rules, python_rules  # noqa: F401  (registers rules)
+from tangent.rules import (  # noqa: F401  (importing registers the rules)
+    numpy_rules,
+    python_rules,
+    runtime_rules,
+)
 
 try:
     from tangent.rules import scipy_rules  # noqa: F401  (SciPy is optional)

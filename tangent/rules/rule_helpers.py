@@ -632,13 +632,12 @@ def kron_grad(g, a, b, k):
     sa = (1,) * (n - a.ndim) + a.shape
     sb = (1,) * (n - b.ndim) + b.shape
     blocks = np.reshape(g, [d for pair in zip(sa, sb) for d in pair])
-    la = list(range(0, 2 * n, 2))
-    lb = list(range(1, 2 * n, 2))
+    both = list(range(2 * n))
+    la = both[0::2]
+    lb = both[1::2]
     if k == 0:
-        out = np.einsum(blocks, la + lb, b.reshape(sb), lb, la)
-        return reshape_grad(out, a)
-    out = np.einsum(blocks, la + lb, a.reshape(sa), la, lb)
-    return reshape_grad(out, b)
+        return reshape_grad(np.einsum(blocks, both, b.reshape(sb), lb, la), a)
+    return reshape_grad(np.einsum(blocks, both, a.reshape(sa), la, lb), b)
 
 
 def cross_grad(g, a, b, axisa=-1, axisb=-1, axisc=-1, axis=None, k=0):
