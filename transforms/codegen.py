@@ -53,9 +53,24 @@ def _prepare(stmts):
     return out
 
 
+def _bare_tuple_returns(tree):
+    """`return (dx, da)` prints as `return dx, da`, as a person writes it."""
+    for n in ast.walk(tree):
+        if (
+            isinstance(n, ast.Return)
+            and isinstance(n.value, ast.Tuple)
+            and n.value.elts
+        ):
+            text = ", ".join(ast.unparse(e) for e in n.value.elts)
+            if len(n.value.elts) == 1:
+                text += ","
+            n.value = ast.Name(id=text, ctx=ast.Load())
+
+
 def to_source(func) -> str:
     func.body = _prepare(func.body) or [gast.Pass()]
     tree = gast.gast_to_ast(gast.fix_missing_locations(func))
+    _bare_tuple_returns(tree)
     text = ast.unparse(ast.fix_missing_locations(tree))
     lines = []
     for line in text.splitlines():

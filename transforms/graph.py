@@ -199,7 +199,6 @@ def build_graph(func, info, resolve=lambda expr: None) -> Graph:
     counter = [0]
     reaching = ReachingDefinitions(func)
     node_of: dict[int, int] = {}  # statement id -> node id, in program order
-    current = [None]  # the statement whose operands are being described
 
     def number(stmts):
         for st in stmts:
@@ -211,103 +210,57 @@ def build_graph(func, info, resolve=lambda expr: None) -> Graph:
 
     number(func.body)
 
-    def operand(expr, defs):
-        if isinstance(expr, gast.Name):
-            sites = (
-                reaching.definitions(current[0], expr.id)
-                if current[0] is not None
-                else ()
-            )
-            nodes = sorted(node_of[d] for d in sites if d != PARAM and d in node_of)
-            if len(nodes) == 1 and PARAM not in sites:
-                return nodes[0]
-            if nodes:
-                sources = [f"%{n}" for n in nodes] + (
-                    ["param"] if PARAM in sites else []
-                )
-                return f"{expr.id}{{{','.join(sources)}}}"
-            return expr.id
-        return to_source(expr)
+    def operand(stmt, expr):
+        """An input of `stmt`: the node producing it, or its name (with all
+        producers when several definitions may reach it)."""
+        if not isinstance(expr, gast.Name):
+            return to_source(expr)
+        sites = reaching.definitions(stmt, expr.id)
+        nodes = sorted(node_of[d] for d in sites if d != PARAM and d in node_of)
+        if len(nodes) == 1 and PARAM not in sites:
+            return nodes[0]
+        if nodes:
+            sources = [f"%{n}" for n in nodes] + (["param"] if PARAM in sites else [])
+            return f"{expr.id}{{{','.join(sources)}}}"
+        return expr.id
 
-    def region(stmts, kind, header, line, outer_defs):
+    def node(stmt, op, output, operands):
+        line = getattr(stmt, "lineno", None)
+        inputs = [operand(stmt, e) for e in operands]
+        return Node(node_of[id(stmt)], op, output, inputs, line, info.line(line))
+
+    def region(stmts, kind, header, line):
         reg = Region(kind, header, line=line)
-        defs = {}  # values produced in this region so far
         for s in stmts:
-            current[0] = s
+            line_s = getattr(s, "lineno", None)
             if isinstance(s, gast.Assign):
                 target = s.targets[0]
                 op, operands = _op_name(s.value, resolve)
-                output = to_source(target)
                 if isinstance(target, gast.Subscript):
                     op, operands = "setitem", [target.value, target.slice, s.value]
-                node = Node(
-                    node_of[id(s)],
-                    op,
-                    output,
-                    [operand(e, defs) for e in operands],
-                    getattr(s, "lineno", None),
-                    info.line(getattr(s, "lineno", None)),
-                )
-                reg.items.append(node)
-                if isinstance(target, gast.Name):
-                    defs[target.id] = node.id
-                else:
-                    defs.pop(getattr(target.value, "id", None), None)
+                reg.items.append(node(s, op, to_source(target), operands))
             elif isinstance(s, gast.Expr):
                 op, operands = _op_name(s.value, resolve)
-                node = Node(
-                    node_of[id(s)],
-                    op,
-                    None,
-                    [operand(e, defs) for e in operands],
-                    getattr(s, "lineno", None),
-                )
-                reg.items.append(node)
-                if isinstance(s.value, gast.Call) and isinstance(
-                    s.value.func, gast.Attribute
-                ):
-                    receiver = s.value.func.value
-                    if isinstance(receiver, gast.Name):
-                        defs.pop(receiver.id, None)
+                reg.items.append(node(s, op, None, operands))
+            elif isinstance(s, gast.Break):
+                reg.items.append(node(s, "break", None, []))
             elif isinstance(s, gast.If):
-                test = operand(s.test, defs)
+                test = operand(s, s.test)
                 test_text = f"%{test}" if isinstance(test, int) else test
-                line = getattr(s, "lineno", None)
-                reg.items.append(region(s.body, "if", f"if {test_text}", line, defs))
+                reg.items.append(region(s.body, "if", f"if {test_text}", line_s))
                 if s.orelse:
-                    reg.items.append(region(s.orelse, "else", "else", line, defs))
-                for n in _assigned(s):
-                    defs.pop(n, None)
+                    reg.items.append(region(s.orelse, "else", "else", line_s))
             elif isinstance(s, gast.For):
                 head = f"for {to_source(s.target)} in {to_source(s.iter)}"
-                reg.items.append(
-                    region(s.body, "for", head, getattr(s, "lineno", None), defs)
-                )
-                for n in _assigned(s):
-                    defs.pop(n, None)
+                reg.items.append(region(s.body, "for", head, line_s))
             elif isinstance(s, gast.While):
-                head = f"while {to_source(s.test)}"
                 reg.items.append(
-                    region(s.body, "while", head, getattr(s, "lineno", None), defs)
+                    region(s.body, "while", f"while {to_source(s.test)}", line_s)
                 )
-                for n in _assigned(s):
-                    defs.pop(n, None)
             elif isinstance(s, gast.Return):
-                reg.result = operand(s.value, defs)
-            elif isinstance(s, gast.Break):
-                reg.items.append(
-                    Node(node_of[id(s)], "break", None, [], getattr(s, "lineno", None))
-                )
+                reg.result = operand(s, s.value)
         return reg
 
-    body = region(func.body, "function", func.name, func.lineno, {})
+    body = region(func.body, "function", func.name, func.lineno)
     params = [a.id for a in func.args.args]
     return Graph(func.name, params, body, getattr(body, "result", None))
-
-
-def _assigned(stmt):
-    return {
-        n.id
-        for n in gast.walk(stmt)
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
-    }

@@ -7,4 +7,4 @@ def dcalls_helper(x, y, dresult=1.0):
     dx_helper_2, dy_helper_2 = dhelper(x, y, dresult=unbroadcast(dresult, helper_x))
     dx = dx_helper + dx_helper_2
     dy = dy_helper + dy_helper_2
-    return (dx, dy)
+    return dx, dy

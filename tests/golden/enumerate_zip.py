@@ -24,4 +24,4 @@ def denumerate_zip(xs, ys, dresult=1.0):
         # Grad of: for i, (a, b) in enumerate(zip(xs, ys)):
         dys = add_at(dys, ys, i, db)
         dxs = add_at(dxs, xs, i, da)
-    return (dxs, dys)
+    return dxs, dys

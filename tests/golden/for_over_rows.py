@@ -25,4 +25,4 @@ def dfor_over_rows(X, w, dresult=1.0):
         dw = dw + dot_grad(ddot_row, row, w, 1)
         # Grad of: for row in X:
         dX = add_at(dX, X, i, drow)
-    return (dX, dw)
+    return dX, dw

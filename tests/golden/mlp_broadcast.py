@@ -9,4 +9,4 @@ def dmlp_broadcast(W, b, X, dresult=1.0):
     dX_matmul_W_add_b = dh * (1.0 - h * h)
     db = unbroadcast(dX_matmul_W_add_b, b)
     dW = matmul_grad_right(unbroadcast(dX_matmul_W_add_b, X_matmul_W), X, W)
-    return (dW, db)
+    return dW, db

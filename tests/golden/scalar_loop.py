@@ -12,4 +12,4 @@ def dscalar_loop(x, a, dresult=1.0):
         x = _tape.pop()
         da = da + unbroadcast(dx * np.sin(x), a)
         dx = unbroadcast(dx * a * np.cos(x) + dx * 0.99, x)
-    return (dx, da)
+    return dx, da

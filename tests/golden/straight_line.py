@@ -8,4 +8,4 @@ def dstraight_line(x, y, dresult=1.0):
     # Grad of: z = x * y + np.exp(x)
     dx = unbroadcast(dz * exp_x + dz * y, x)
     dy = unbroadcast(-dresult * result / y, y) + unbroadcast(dz * x, y)
-    return (dx, dy)
+    return dx, dy

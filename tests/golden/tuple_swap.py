@@ -17,4 +17,4 @@ def dtuple_swap(a, b, dresult=1.0):
         db_2 = da
         da = unbroadcast(db, a)
         db = unbroadcast(db, b) + db_2
-    return (da, db)
+    return da, db

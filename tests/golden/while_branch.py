@@ -35,4 +35,4 @@ def dwhile_branch(w, x, dresult=1.0):
             dx_add_w = dx * 1.5 * np.cos(x + w)
             dx = unbroadcast(dx_add_w, x)
             dw = dw + unbroadcast(dx_add_w, w)
-    return (dw, dx)
+    return dw, dx
