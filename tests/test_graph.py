@@ -8,7 +8,7 @@ import tangent
 
 
 def recurrence(x, a):
-    for i in range(3):
+    for i in range(3):  # noqa: B007 (written as a user writes it)
         x = x * 0.99 + np.sin(x) * a
     return x
 
