@@ -42,6 +42,8 @@ class Template:
         self.node = node
         args = node.args
         self.params = [a.id for a in args.args]
+        # parameters that positional arguments fill (keyword-only ones never)
+        self.positional = list(self.params)
         self.vararg = args.vararg.id if args.vararg is not None else None
         defaults = args.defaults
         self.defaults = dict(
@@ -75,7 +77,7 @@ class Template:
         """Map template parameters to atoms: result first, then the call's arguments."""
         names = self.params
         bound = {names[0]: result}
-        positional = names[1:]
+        positional = self.positional[1:]
         extra = []
         for i, a in enumerate(args):
             if i < len(positional):
