@@ -14,6 +14,7 @@ from tangent.api import (
     value_and_grad,
     vjp,
 )
+from tangent.custom import custom_vjp, stop_gradient
 from tangent.errors import (
     BadWrtError,
     NonScalarOutputError,
@@ -35,6 +36,8 @@ __all__ = [
     "graph",
     "adjoint",
     "nondifferentiable",
+    "custom_vjp",
+    "stop_gradient",
     "method",
     "attribute",
     "d",

@@ -231,6 +231,8 @@ class ReverseMode:
             op.kind = "nondiff"
         elif rule is not None:
             op.rule = rule
+        elif callable(getattr(obj, "tangent_backward", None)):
+            op.kind = "custom"  # the user gave it a backward (custom_vjp)
         elif callable(obj) and hasattr(obj, "__code__") and not _is_library(obj):
             op.kind = "call"
         else:
@@ -446,16 +448,22 @@ class ReverseMode:
             if not any(self.has_adjoint(a) for a in _atoms(op)):
                 return []
             shown = _func_text(value)
+            if op.func is not None:
+                qualified = _op_text(op, value)
+                if qualified != shown:
+                    shown = f"{shown} ({qualified})"
             raise self.error(
                 NoRuleError,
                 "no derivative rule",
                 s,
                 f"call to {shown}",
-                "register one with @tangent.adjoint, or wrap the value in "
-                "tangent.stop_gradient",
+                "register one with @tangent.adjoint (or tangent.custom_vjp for your "
+                "own function), or wrap the value in tangent.stop_gradient",
             )
         if op.kind == "call":
             return self.adjoint_of_call(s, op)
+        if op.kind == "custom":
+            return self.adjoint_of_custom(s, op)
         if op.key == ("BinOp", "Add") and any(
             isinstance(a, gast.Name) and a.id in self.sequences for a in op.args
         ):
@@ -626,6 +634,45 @@ class ReverseMode:
                     keywords=[],
                 )
                 out.append(self.accumulate(self.adj(item.id), entry))
+        return out
+
+    def adjoint_of_custom(self, s, op):
+        """A function with a user-given backward: `dx_f, _ = f.tangent_backward(dy, x, n)`."""
+        value = s.value
+        if op.keywords:
+            raise self.error(
+                UnsupportedConstructError,
+                "keyword arguments in a call of a custom_vjp function",
+                s,
+                _func_text(value),
+                "pass its arguments positionally",
+            )
+        target = s.targets[0].id
+        func = self.import_name(_func_name(value), op.func)
+        names = []
+        out = []
+        for atom in value.args:
+            if self.has_adjoint(atom):
+                names.append(self.fresh(f"d{atom.id}_{_func_name(value)}"))
+            else:
+                names.append("_")
+        if all(n == "_" for n in names):
+            return []
+        call = gast.Call(
+            func=gast.Attribute(
+                value=name(func), attr="tangent_backward", ctx=gast.Load()
+            ),
+            args=[name(self.adj(target)), *copy.deepcopy(value.args)],
+            keywords=[],
+        )
+        anno.setanno(call, anno.IMPURE, True)
+        targets = gast.Tuple(
+            elts=[name(n, store=True) for n in names], ctx=gast.Store()
+        )
+        out.append(gast.Assign(targets=[targets], value=call, type_comment=None))
+        for atom, n in zip(value.args, names):
+            if n != "_":
+                out.append(self.accumulate(self.adj(atom.id), name(n)))
         return out
 
     def adjoint_of_call(self, s, op):

@@ -1,0 +1,78 @@
+"""User-defined derivatives for user functions, and stopping gradients.
+
+    @tangent.custom_vjp
+    def safe_log(x):
+        return np.log(np.maximum(x, 1e-12))
+
+    def safe_log_fwd(x):
+        return safe_log(x), x               # (value, residuals)
+
+    def safe_log_bwd(x, g):                 # residuals, then the output's adjoint
+        return (g / np.maximum(x, 1e-12),)  # one adjoint per argument
+
+    safe_log.defvjp(safe_log_fwd, safe_log_bwd)
+
+A gradient of a function that calls `safe_log` calls `safe_log_bwd` for it
+(`dx_safe_log, = safe_log.tangent_backward(dy, x)` in the generated code)
+instead of differentiating its body. `stop_gradient(x)` is `x`, with no
+derivative flowing through it.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from tangent.rules.registry import nondifferentiable
+
+__all__ = ["custom_vjp", "stop_gradient"]
+
+
+def stop_gradient(x):
+    """`x` itself; no derivative flows back through it."""
+    return x
+
+
+nondifferentiable(stop_gradient)
+
+
+class custom_vjp:  # noqa: N801  (used as a decorator, like JAX's)
+    """Wrap a function so that tangent uses a user-given backward for it."""
+
+    def __init__(self, func):
+        functools.update_wrapper(self, func)
+        self.func = func
+        self.forward = None
+        self.backward = None
+
+    def __call__(self, *args):
+        return self.func(*args)
+
+    def defvjp(self, forward, backward=None):
+        """Give the forward `fwd(*args) -> (value, residuals)` and the backward
+        `bwd(residuals, cotangent) -> tuple of one adjoint per argument`.
+        Usable as `f.defvjp(fwd, bwd)`."""
+        self.forward = forward
+        self.backward = backward
+        return forward
+
+    def tangent_backward(self, cotangent, *args):
+        """The adjoints of `args` given the output's adjoint (called by generated code)."""
+        if self.forward is None or self.backward is None:
+            from transforms.errors import TransformError
+
+            raise TransformError(
+                "custom_vjp function has no backward",
+                function=self.func.__name__,
+                hint="call f.defvjp(f_fwd, f_bwd) before differentiating",
+            )
+        _, residuals = self.forward(*args)
+        grads = self.backward(residuals, cotangent)
+        if not isinstance(grads, tuple) or len(grads) != len(args):
+            from transforms.errors import TransformError
+
+            raise TransformError(
+                f"the backward of a custom_vjp function must return a tuple of "
+                f"{len(args)} adjoints, one per argument",
+                function=self.func.__name__,
+            )
+        return grads
