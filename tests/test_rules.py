@@ -16,6 +16,7 @@ holds at least 250 NumPy/SciPy operations; the Markdown listing.
 """
 
 import importlib.util
+import os
 import re
 import sys
 import zlib
@@ -705,10 +706,7 @@ CASE_BY_NAME = {c.name: c for c in CASES}
 assert len(CASE_BY_NAME) == len(CASES), "duplicate case names"
 
 # Cases that fail because of the engine, not the rule: kept, reported, xfail.
-ENGINE_BUGS = {
-    "method_reshape_order": "Template.bind binds positional arguments to keyword-only "
-    "parameters after *varargs, so the x.reshape rule cannot take order=",
-}
+ENGINE_BUGS: dict[str, str] = {}
 
 
 # ----- Building the functions under test -----
@@ -822,7 +820,7 @@ def test_rule(built, name):
     f, args = built[name]
     grads = tangent.grad(f, wrt=c.wrt)(*args)
     check_grads(f, args, c.wrt, grads, rtol=c.rtol, atol=c.atol)
-    if not c.jax:
+    if not c.jax or os.environ.get("NOJAX"):
         return
     reference = jax_reference(f, args, c.wrt)
     if reference is None:
