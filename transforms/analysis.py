@@ -53,6 +53,8 @@ def written(stmts) -> set[str]:
                 out.add(n.id)
             elif _mutating_call(n):  # xs.append(v), v = xs.pop(): xs changes
                 out.add(n.func.value.id)
+            elif isinstance(n, gast.Expr) and _destination(n.value):
+                out.add(_destination(n.value))
             elif isinstance(n, gast.Assign) and isinstance(
                 n.targets[0], gast.Subscript
             ):
@@ -60,6 +62,19 @@ def written(stmts) -> set[str]:
                 if isinstance(root, gast.Name):
                     out.add(root.id)
     return out
+
+
+def _destination(value):
+    """The array a call made for its effect writes into: by the convention of
+    in-place APIs (`np.add.at(a, i, v)`, `np.copyto(dst, src)`), its first argument."""
+    if (
+        isinstance(value, gast.Call)
+        and value.args
+        and isinstance(value.args[0], gast.Name)
+    ):
+        if not _mutating_call(value):
+            return value.args[0].id
+    return None
 
 
 def _mutating_call(value) -> bool:
@@ -152,6 +167,9 @@ def activity(func, wrt, result, differentiable):
             elif isinstance(s, gast.Expr) and _mutating_call(s.value):
                 for r in reads(s.value):
                     edges.append((s.value.func.value.id, r))
+            elif isinstance(s, gast.Expr) and _destination(s.value):
+                for r in reads(s.value):
+                    edges.append((_destination(s.value), r))
             elif isinstance(s, (gast.If, gast.For, gast.While)):
                 collect(s.body)
                 collect(s.orelse)

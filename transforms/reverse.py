@@ -935,6 +935,8 @@ class ReverseMode:
             anno.setanno(restore, anno.TAPE_ID, ("restore", lst))
             bwd.append(restore)
             return [s], bwd
+        if isinstance(value, gast.Call) and _is_scatter_add(func, self.namespace):
+            return self.scatter_add(s)
         if (
             isinstance(func, gast.Attribute)
             and isinstance(func.value, gast.Name)
@@ -947,7 +949,66 @@ class ReverseMode:
                 f".{func.attr}()",
                 "assign the result to a new variable instead of mutating in place",
             )
+        if isinstance(value, gast.Call) and any(
+            self.has_adjoint(a)
+            for a in [*value.args, *(k.value for k in value.keywords)]
+        ):
+            # its result is unused, so it can only matter by changing its
+            # arguments in place, which tangent cannot follow
+            raise self.error(
+                TransformError,
+                "cannot differentiate a call whose result is unused",
+                s,
+                f"call to {_func_text(value)}",
+                "if it changes an array in place, compute a new array and assign it",
+            )
         return [s], []
+
+    def scatter_add(self, s):
+        """`np.add.at(a, idx, v)`: `v`'s adjoint gathers `da[idx]` (repeated indices
+        gather again); `a` keeps its adjoint, and its old value is restored."""
+        value = s.value
+        if len(value.args) != 3 or value.keywords:
+            raise self.error(
+                TransformError,
+                "np.add.at takes (array, indices, values)",
+                s,
+                _func_text(value),
+            )
+        array, index, values = value.args
+        if not isinstance(array, gast.Name):
+            raise self.error(
+                TransformError,
+                "np.add.at into an expression",
+                s,
+                _func_text(value),
+                "add into a variable",
+            )
+        var = array.id
+        tape_id = next(self._ids)
+        saved = gast.Call(
+            func=name(self.runtime_name("copy_value")), args=[name(var)], keywords=[]
+        )
+        fwd = [tape_push_value(saved, tape_id), s]
+        restore = tape_pop(var, tape_id)
+        bwd = []
+        if var in self.active and self.has_adjoint(values):
+            text = self.info.line(getattr(s, "lineno", None))
+            if text:
+                bwd.append(comment(f"Grad of: {text}"))
+            gathered = gast.Call(
+                func=name(self.runtime_name("grad_at")),
+                args=[name(self.adj(var)), copy.deepcopy(index)],
+                keywords=[],
+            )
+            contribution = gast.Call(
+                func=name(self.runtime_name("unbroadcast")),
+                args=[gathered, copy.deepcopy(values)],
+                keywords=[],
+            )
+            bwd.append(self.accumulate(self.adj(values.id), contribution))
+        bwd.append(restore)
+        return fwd, bwd
 
     def loop(self, s):
         self.loops.append((s, []))
@@ -1085,6 +1146,22 @@ def _has_effects(obj) -> bool:
         return True
     module = getattr(obj, "__module__", None) or ""
     return any(module == m or module.startswith(m + ".") for m in _EFFECT_MODULES)
+
+
+def _is_scatter_add(func, namespace) -> bool:
+    """Whether `func` is NumPy's unbuffered scatter-add, `np.add.at`."""
+    if not (isinstance(func, gast.Attribute) and anno.getanno(func, anno.GLOBAL_REF)):
+        return False
+    try:
+        obj = resolve(func, namespace)
+    except (KeyError, AttributeError):
+        return False
+    owner = getattr(obj, "__self__", None)
+    return (
+        getattr(obj, "__name__", None) == "at"
+        and type(owner).__name__ == "ufunc"
+        and getattr(owner, "__name__", None) == "add"
+    )
 
 
 def _is_list_pop(value, namespace) -> bool:

@@ -14,10 +14,10 @@ import math
 
 import numpy as np
 
+from tangent.rules import rule_helpers
 from tangent.rules.registry import adjoint, attribute, d, method, nondifferentiable
 from tangent.rules.rule_helpers import (
     append_grads,
-    as_grad,
     average_grads,
     cast_grad,
     cholesky_grad,
@@ -26,11 +26,11 @@ from tangent.rules.rule_helpers import (
     column_stack_grad,
     complex_part_grad,
     compress_grad,
-    contraction_grad,
     convolve_grad,
     cross_grad,
     cumprod_grad,
     cumsum_grad,
+    cumsum_grad_adjoint,
     cumulative_grad,
     delete_grad,
     det_grad,
@@ -40,8 +40,10 @@ from tangent.rules.rule_helpers import (
     dot_grad,
     eigh_grad,
     einsum_grad,
+    einsum_grad_adjoint,
     extract_grad,
     extremum_grad,
+    extremum_grad_adjoint,
     hsplit_axis,
     hstack_grad,
     inner_grad,
@@ -49,7 +51,6 @@ from tangent.rules.rule_helpers import (
     interp_grads,
     inv_grad,
     inverse_permutation,
-    item_grad,
     kron_grad,
     logaddexp_grads,
     lstsq_grads,
@@ -57,6 +58,7 @@ from tangent.rules.rule_helpers import (
     matrix_norm_grad,
     matrix_power_grad,
     mean_grad,
+    mean_grad_adjoint,
     median_grad,
     moment_grad,
     mT,
@@ -70,8 +72,10 @@ from tangent.rules.rule_helpers import (
     outer_grad,
     pad_value_grad,
     pair_extremum_grads,
+    pair_extremum_grads_adjoint,
     partition_grad,
     pinv_grad,
+    product_grad_adjoint,
     products_of_others,
     ptp_grad,
     qr_grad,
@@ -95,6 +99,7 @@ from tangent.rules.rule_helpers import (
     unconcatenate,
     unpad,
     unreduce,
+    unreduce_adjoint,
     unrepeat,
     unroll,
     unsplit,
@@ -429,7 +434,9 @@ def interp(y, x, xp, fp, left=None, right=None, period=None):
 
 
 @adjoint(np.sum, method("sum"))
-def sum(y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True):
+def sum(
+    y, a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=True
+):
     d[a] = unreduce(d[y], a, axis, keepdims, where)
 
 
@@ -613,8 +620,20 @@ def linalg_tensordot(y, x1, x2, axes=2):
 
 
 @adjoint(np.einsum)
-def einsum(y, subscripts, op0=None, op1=None, op2=None, op3=None, op4=None, out=None,
-           dtype=None, order="K", casting="safe", optimize=False):
+def einsum(
+    y,
+    subscripts,
+    op0=None,
+    op1=None,
+    op2=None,
+    op3=None,
+    op4=None,
+    out=None,
+    dtype=None,
+    order="K",
+    casting="safe",
+    optimize=False,
+):
     d[op0] = einsum_grad(d[y], subscripts, 0, op0, op1, op2, op3, op4)
     d[op1] = einsum_grad(d[y], subscripts, 1, op0, op1, op2, op3, op4)
     d[op2] = einsum_grad(d[y], subscripts, 2, op0, op1, op2, op3, op4)
@@ -738,8 +757,8 @@ def reshape(y, a, shape=None, order="C", newshape=None, copy=None):
 
 
 @adjoint(method("reshape"), cheap=True)
-def reshape_method(y, a, *shape):
-    d[a] = np.reshape(d[y], np.shape(a))
+def reshape_method(y, a, *shape, order="C", copy=None):
+    d[a] = np.reshape(d[y], np.shape(a), order=order)
 
 
 @adjoint(np.ravel, method("ravel"), method("flatten"), cheap=True)
@@ -838,8 +857,16 @@ def repeat(y, a, repeats, axis=None):
 
 
 @adjoint(np.pad)
-def pad(y, array, pad_width, mode="constant", constant_values=0, end_values=0,
-        reflect_type="even", stat_length=None):
+def pad(
+    y,
+    array,
+    pad_width,
+    mode="constant",
+    constant_values=0,
+    end_values=0,
+    reflect_type="even",
+    stat_length=None,
+):
     d[array] = unpad(d[y], array, pad_width, mode, reflect_type)
     d[constant_values] = pad_value_grad(d[y], array, pad_width, constant_values)
 
@@ -1024,7 +1051,9 @@ def copy(y, a, order="K", subok=False):
 
 
 @adjoint(method("astype"), np.astype, cheap=True)
-def astype(y, x, dtype, order="K", casting="unsafe", subok=True, copy=True, device=None):
+def astype(
+    y, x, dtype, order="K", casting="unsafe", subok=True, copy=True, device=None
+):
     d[x] = cast_grad(d[y], x, dtype)
 
 
@@ -1179,3 +1208,66 @@ nondifferentiable(
     np.random.seed,
     np.random.default_rng,
 )
+
+
+# ----- The helpers themselves, for grad(grad(f)) -----
+
+# A generated gradient calls the helpers of the rules above; these rules let
+# `tangent.grad` differentiate it again. Each helper is linear in the adjoint
+# `g` it receives; masks and counts (max, maximum) are piecewise constant.
+
+
+@adjoint(rule_helpers.unreduce)
+def unreduce_rule(y, g, x, axis=None, keepdims=False, where=True):
+    d[g] = unreduce_adjoint(d[y], g, x, axis, keepdims, where)
+
+
+@adjoint(rule_helpers.mean_grad)
+def mean_grad_rule(y, g, x, axis=None, keepdims=False, where=True):
+    d[g] = mean_grad_adjoint(d[y], g, x, axis, keepdims, where)
+
+
+@adjoint(rule_helpers.extremum_grad)
+def extremum_grad_rule(y, g, y_, x, axis=None, keepdims=False, where=True):
+    d[g] = extremum_grad_adjoint(d[y], g, y_, x, axis, keepdims, where)
+
+
+@adjoint(rule_helpers.cumsum_grad)
+def cumsum_grad_rule(y, g, x, axis=None):
+    d[g] = cumsum_grad_adjoint(d[y], g, x, axis)
+
+
+@adjoint(rule_helpers.pair_extremum_grads)
+def pair_extremum_grads_rule(y, g, x1, x2, larger=True, ignore_nan=False):
+    d[g] = pair_extremum_grads_adjoint(d[y], g, x1, x2, larger, ignore_nan)
+
+
+@adjoint(rule_helpers.as_grad, cheap=True)
+def as_grad_rule(y, g, x):
+    d[g] = unbroadcast(d[y], g)
+
+
+@adjoint(rule_helpers.matmul_grad)
+def matmul_grad_rule(y, g, a, b, k):
+    d[g] = product_grad_adjoint(d[y], g, a, b, k, -1, np.matmul, matmul_grad)
+    d[a] = product_grad_adjoint(d[y], g, a, b, k, 0, np.matmul, matmul_grad)
+    d[b] = product_grad_adjoint(d[y], g, a, b, k, 1, np.matmul, matmul_grad)
+
+
+@adjoint(rule_helpers.dot_grad)
+def dot_grad_rule(y, g, a, b, k):
+    d[g] = product_grad_adjoint(d[y], g, a, b, k, -1, np.dot, dot_grad)
+    d[a] = product_grad_adjoint(d[y], g, a, b, k, 0, np.dot, dot_grad)
+    d[b] = product_grad_adjoint(d[y], g, a, b, k, 1, np.dot, dot_grad)
+
+
+@adjoint(rule_helpers.einsum_grad)
+def einsum_grad_rule(
+    y, g, subscripts, k, op0=None, op1=None, op2=None, op3=None, op4=None
+):
+    d[g] = einsum_grad_adjoint(d[y], g, subscripts, k, -1, op0, op1, op2, op3, op4)
+    d[op0] = einsum_grad_adjoint(d[y], g, subscripts, k, 0, op0, op1, op2, op3, op4)
+    d[op1] = einsum_grad_adjoint(d[y], g, subscripts, k, 1, op0, op1, op2, op3, op4)
+    d[op2] = einsum_grad_adjoint(d[y], g, subscripts, k, 2, op0, op1, op2, op3, op4)
+    d[op3] = einsum_grad_adjoint(d[y], g, subscripts, k, 3, op0, op1, op2, op3, op4)
+    d[op4] = einsum_grad_adjoint(d[y], g, subscripts, k, 4, op0, op1, op2, op3, op4)

@@ -214,7 +214,9 @@ def products_of_others(x, axis=None):
     flat = moved.reshape(moved.shape[: len(rest)] + (-1,))
     ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
     before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
-    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[
+        ..., ::-1
+    ]
     others = (before * after).reshape(moved.shape)
     return np.transpose(others, np.argsort(rest + list(axes)))
 
@@ -235,7 +237,9 @@ def ptp_grad(g, x, axis=None, keepdims=False):
     gk = unreduce_kept(g, x, axis, keepdims)
     top = np.max(x, axis=axis, keepdims=True)
     bottom = np.min(x, axis=axis, keepdims=True)
-    return extremum_grad(gk, top, x, axis, True) - extremum_grad(gk, bottom, x, axis, True)
+    return extremum_grad(gk, top, x, axis, True) - extremum_grad(
+        gk, bottom, x, axis, True
+    )
 
 
 def unreduce_kept(g, x, axis=None, keepdims=False):
@@ -300,8 +304,12 @@ def cumprod_grad(g, y, x, axis=None):
     upper = np.triu(np.ones((n, n), dtype=bool), 1)  # [i, k]: k > i
     # partial[..., i, k] = prod_{i < j <= k} x_j for k >= i
     factors = np.where(upper, xm[..., None, :], 1.0)
-    partial = np.where(np.triu(np.ones((n, n), dtype=bool)), np.cumprod(factors, axis=-1), 0.0)
-    prefix = np.cumprod(np.concatenate([np.ones_like(xm[..., :1]), xm[..., :-1]], -1), -1)
+    partial = np.where(
+        np.triu(np.ones((n, n), dtype=bool)), np.cumprod(factors, axis=-1), 0.0
+    )
+    prefix = np.cumprod(
+        np.concatenate([np.ones_like(xm[..., :1]), xm[..., :-1]], -1), -1
+    )
     out = prefix * np.einsum("...ik,...k->...i", partial, gm)
     return np.moveaxis(out, -1, axis).reshape(shape).astype(g.dtype)
 
@@ -343,7 +351,9 @@ def average_grads(g, y, a, axis=None, weights=None, returned=False, keepdims=Fal
 def trace_grad(g, a, offset=0, axis1=0, axis2=1):
     """Adjoint of trace: `g` on the chosen diagonal, zeros elsewhere."""
     a = np.asarray(a)
-    n = len(np.diagonal(np.broadcast_to(np.float32(0), a.shape), offset, axis1, axis2).T)
+    n = len(
+        np.diagonal(np.broadcast_to(np.float32(0), a.shape), offset, axis1, axis2).T
+    )
     g = np.asarray(as_grad(g, a))[..., None] * np.ones(n, dtype=grad_dtype(a))
     return diagonal_grad(g, a, offset, axis1, axis2)
 
@@ -477,7 +487,11 @@ def einsum_labels(subscripts, operands):
     inputs, arrow, output = subscripts.partition("->")
     specs = inputs.split(",")
     n_ell = max(
-        (np.ndim(op) - len(s.replace("...", "")) for s, op in zip(specs, operands) if "..." in s),
+        (
+            np.ndim(op) - len(s.replace("...", ""))
+            for s, op in zip(specs, operands)
+            if "..." in s
+        ),
         default=0,
     )
     ellipsis = list(range(52, 52 + n_ell))
@@ -537,7 +551,9 @@ def contraction_grad(g, operands, labels, out, k):
 
 def _compact_labels(args):
     """Renumber integer einsum labels into 0..51 (numpy's limit)."""
-    used = sorted({label for i in range(1, len(args), 2) for label in args[i]} | set(args[-1]))
+    used = sorted(
+        {label for i in range(1, len(args), 2) for label in args[i]} | set(args[-1])
+    )
     table = {label: n for n, label in enumerate(used)}
     out = []
     for i, item in enumerate(args):
@@ -572,7 +588,9 @@ def tensordot_grad(g, a, b, axes, k):
     lb = list(range(na, na + nb))
     for i, j in zip(axes_a, axes_b):
         lb[j] = la[i]
-    out = [la[i] for i in range(na) if i not in axes_a] + [lb[j] for j in range(nb) if j not in axes_b]
+    out = [la[i] for i in range(na) if i not in axes_a] + [
+        lb[j] for j in range(nb) if j not in axes_b
+    ]
     return contraction_grad(g, [a, b], [la, lb], out, k)
 
 
@@ -831,7 +849,9 @@ def qr_grad(g, y, a, mode="reduced"):
         gq, gr = item_grad(g, 0, q), item_grad(g, 1, r)
     m, n = a.shape[-2:]
     if mode == "complete" and m > n:
-        raise NotImplementedError("qr with mode='complete' of a tall matrix has no gradient")
+        raise NotImplementedError(
+            "qr with mode='complete' of a tall matrix has no gradient"
+        )
     if m >= n:
         return as_grad(_square_qr_grad(q, r, gq, gr), a)
     x, yy = a[..., :, :m], a[..., :, m:]
@@ -942,9 +962,15 @@ def solve_triangular_grads(g, y, a, b, trans=0, lower=False, unit_diagonal=False
     vector = np.ndim(b) == 1
     gm = np.asarray(g)[:, None] if vector else np.asarray(g)
     ym = np.asarray(y)[:, None] if vector else np.asarray(y)
-    gb = solve_triangular(a, gm, trans=0 if transposed else 1, lower=lower, unit_diagonal=unit_diagonal)
+    gb = solve_triangular(
+        a, gm, trans=0 if transposed else 1, lower=lower, unit_diagonal=unit_diagonal
+    )
     ga = -(ym @ mT(gb)) if transposed else -(gb @ mT(ym))
-    ga = np.tril(ga, -1 if unit_diagonal else 0) if lower else np.triu(ga, 1 if unit_diagonal else 0)
+    ga = (
+        np.tril(ga, -1 if unit_diagonal else 0)
+        if lower
+        else np.triu(ga, 1 if unit_diagonal else 0)
+    )
     gb = gb[:, 0] if vector else gb
     return as_grad(ga, a), as_grad(gb, b)
 
@@ -993,7 +1019,10 @@ def unconcatenate(g, arrays, axis=0, promote=None):
     if axis is None:
         pieces = np.split(np.asarray(g), np.cumsum([np.size(x) for x in arrays])[:-1])
         return [reshape_grad(p, x) for p, x in zip(pieces, arrays)]
-    shapes = [np.shape(promote(np.broadcast_to(0.0, np.shape(x))) if promote else x) for x in arrays]
+    shapes = [
+        np.shape(promote(np.broadcast_to(0.0, np.shape(x))) if promote else x)
+        for x in arrays
+    ]
     sizes = [s[axis] for s in shapes]
     pieces = np.split(np.asarray(g), np.cumsum(sizes)[:-1], axis=axis)
     return [reshape_grad(p, x) for p, x in zip(pieces, arrays)]
@@ -1143,7 +1172,11 @@ def take_along_axis_grad(g, arr, indices, axis=-1):
         np.add.at(out.reshape(-1), indices, g)
         return out
     index = _along_axis_index(x.shape, np.asarray(indices), axis % x.ndim)
-    np.add.at(out, index, np.broadcast_to(g, np.broadcast_shapes(*(np.shape(i) for i in index))))
+    np.add.at(
+        out,
+        index,
+        np.broadcast_to(g, np.broadcast_shapes(*(np.shape(i) for i in index))),
+    )
     return out
 
 
@@ -1208,7 +1241,9 @@ def insert_grads(g, arr, obj, values, axis=None):
     gval = np.moveaxis(moved[marker < 0], 0, axis_)
     if np.ndim(obj) == 0 and np.ndim(values) < (1 if axis is None else x.ndim):
         gval = np.take(gval, 0, axis=axis_) if np.shape(gval)[axis_] == 1 else gval
-    return reshape_grad(garr, x), unbroadcast(gval, values) if np.ndim(values) else np.sum(gval)
+    return reshape_grad(garr, x), unbroadcast(gval, values) if np.ndim(
+        values
+    ) else np.sum(gval)
 
 
 def append_grads(g, arr, values, axis=None):
@@ -1247,7 +1282,9 @@ def diff_grads(g, a, n=1, axis=-1, prepend=None, append=None):
     if prepend is not None:
         shape = list(a.shape)
         shape[axis] = 1
-        parts.insert(0, np.broadcast_to(prepend, shape) if np.ndim(prepend) == 0 else prepend)
+        parts.insert(
+            0, np.broadcast_to(prepend, shape) if np.ndim(prepend) == 0 else prepend
+        )
     if append is not None:
         shape = list(a.shape)
         shape[axis] = 1
@@ -1302,7 +1339,10 @@ def unarray(g, obj):
         return 0.0
     g = np.reshape(g, np.shape(obj))
     if isinstance(obj, (list, tuple)):
-        return [g[i] if isinstance(item, np.ndarray) else g[i][()] for i, item in enumerate(obj)]
+        return [
+            g[i] if isinstance(item, np.ndarray) else g[i][()]
+            for i, item in enumerate(obj)
+        ]
     return cast_like(g, obj) if isinstance(obj, np.ndarray) else g[()]
 
 
@@ -1313,7 +1353,17 @@ def atleast_grad(g, ary):
 
 def broadcast_arrays_grad(g, i, x):
     """Adjoint of item `i` of np.broadcast_arrays for the input `x`."""
-    return unbroadcast(item_grad(g, i, np.broadcast_to(0.0, np.shape(g[i]) if not is_zero(g) and not is_zero(g[i]) else np.shape(x))), x)
+    return unbroadcast(
+        item_grad(
+            g,
+            i,
+            np.broadcast_to(
+                0.0,
+                np.shape(g[i]) if not is_zero(g) and not is_zero(g[i]) else np.shape(x),
+            ),
+        ),
+        x,
+    )
 
 
 def cast_grad(g, x, dtype):
@@ -1386,7 +1436,9 @@ def log_softmax_grad(g, y, axis=None):
 def logsumexp_grads(g, y, a, axis=None, b=None, keepdims=False, return_sign=False):
     """Adjoints of logsumexp with respect to `a` and the weights `b`."""
     if return_sign:
-        raise NotImplementedError("logsumexp with return_sign=True has no gradient rule")
+        raise NotImplementedError(
+            "logsumexp with return_sign=True has no gradient rule"
+        )
     a = np.asarray(a)
     shape = np.broadcast_shapes(a.shape, np.shape(b)) if b is not None else a.shape
     full = unreduce(g, np.broadcast_to(a, shape), axis, keepdims)
@@ -1417,7 +1469,9 @@ def rel_entr_grads(g, x, y):
     """Adjoints of rel_entr(x, y) = x log(x / y): log(x / y) + 1 and -x / y."""
     x, y = np.asarray(x), np.asarray(y)
     ok = (x > 0) & (y > 0)
-    gx = np.where(ok, g * (np.log(np.where(ok, x / np.where(ok, y, 1.0), 1.0)) + 1.0), 0.0)
+    gx = np.where(
+        ok, g * (np.log(np.where(ok, x / np.where(ok, y, 1.0), 1.0)) + 1.0), 0.0
+    )
     gy = np.where(ok, -g * x / np.where(ok, y, 1.0), 0.0)
     return unbroadcast(as_grad(gx, x), x), unbroadcast(as_grad(gy, y), y)
 
@@ -1474,3 +1528,90 @@ def multigammaln_derivative(a, dim):
     from scipy.special import digamma
 
     return sum(digamma(a - 0.5 * j) for j in range(dim))
+
+
+# ----- Adjoints of the helpers themselves (second order) -----
+#
+# A generated gradient calls the helpers above, and `grad(grad(f))`
+# differentiates it again. The common helpers are linear in the adjoint `g`
+# they receive; their own adjoints with respect to `g` are below.
+
+
+def unreduce_adjoint(c, g, x, axis=None, keepdims=False, where=True):
+    """Adjoint of `unreduce(g, ...)` with respect to `g`: the sum it broadcast."""
+    if where is not True:
+        c = np.where(where, c, 0.0)
+    ge = np.asarray(g)
+    if not keepdims and axis is not None and ge.ndim < np.ndim(x):
+        ge = np.expand_dims(ge, normalize_axes(axis, np.ndim(x)))
+    return np.reshape(unbroadcast(np.asarray(c), ge), np.shape(g))
+
+
+def mean_grad_adjoint(c, g, x, axis=None, keepdims=False, where=True):
+    """Adjoint of `mean_grad(g, ...)` with respect to `g`."""
+    n = np.maximum(reduced_count(x, axis, where), 1)
+    return unreduce_adjoint(np.asarray(c) / n, g, x, axis, keepdims, where)
+
+
+def extremum_grad_adjoint(c, g, y, x, axis=None, keepdims=False, where=True):
+    """Adjoint of `extremum_grad(g, ...)` with respect to `g` (the mask is constant)."""
+    x = np.asarray(x)
+    mask = x == kept(y, x, axis, keepdims)
+    if where is not True:
+        mask = mask & where
+    count = np.maximum(
+        np.sum(mask, axis=normalize_axes(axis, x.ndim), keepdims=True), 1
+    )
+    return unreduce_adjoint(
+        np.where(mask, np.asarray(c) / count, 0.0), g, x, axis, keepdims
+    )
+
+
+def cumsum_grad_adjoint(c, g, x, axis=None):
+    """Adjoint of `cumsum_grad(g, ...)` with respect to `g`: a forward cumsum."""
+    if axis is None:
+        return np.reshape(np.cumsum(np.ravel(c)), np.shape(g))
+    return np.reshape(np.cumsum(c, axis=axis), np.shape(g))
+
+
+def pair_extremum_grads_adjoint(c, g, x1, x2, larger=True, ignore_nan=False):
+    """Adjoint of `pair_extremum_grads(g, ...)` with respect to `g` (masks are constant)."""
+    shape = np.broadcast_shapes(np.shape(g), np.shape(x1), np.shape(x2))
+    ones = np.ones(shape)
+    w1, w2 = pair_extremum_grads(
+        ones, np.broadcast_to(x1, shape), np.broadcast_to(x2, shape), larger, ignore_nan
+    )
+    c1 = (
+        np.zeros(shape) if is_zero(c) or is_zero(c[0]) else np.broadcast_to(c[0], shape)
+    )
+    c2 = (
+        np.zeros(shape) if is_zero(c) or is_zero(c[1]) else np.broadcast_to(c[1], shape)
+    )
+    return unbroadcast(c1 * w1 + c2 * w2, g)
+
+
+def product_grad_adjoint(c, g, a, b, k, j, product, vjp):
+    """Adjoints of the vjp `vjp(g, a, b, k)` of a bilinear `product(a, b)`.
+
+    The vjp is linear in `g` and in the operand other than `k`; `j` picks
+    which adjoint: -1 for `g` (the product with operand k replaced by `c`),
+    else the other operand's (the vjp with operand k replaced by `c`).
+    """
+    ops = [a, b]
+    if j == k:  # the vjp for operand k does not read operand k
+        return np.zeros(np.shape(ops[k]), dtype=grad_dtype(ops[k]))
+    ops[k] = c
+    if j == -1:
+        return unbroadcast(as_grad(product(*ops), g), g)
+    return vjp(g, ops[0], ops[1], j)
+
+
+def einsum_grad_adjoint(c, g, subscripts, k, j, *operands):
+    """Adjoints of `einsum_grad(g, subscripts, k, *operands)`: as `product_grad_adjoint`."""
+    ops = [op for op in operands if op is not None]
+    if j == k:  # the vjp for operand k does not read operand k
+        return np.zeros(np.shape(ops[k]), dtype=grad_dtype(ops[k]))
+    ops[k] = c
+    if j == -1:
+        return unbroadcast(as_grad(np.einsum(subscripts, *ops), g), g)
+    return einsum_grad(g, subscripts, j, *ops)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import scipy.linalg
 import scipy.special
-from scipy.special import digamma, expit, gamma, i0, i0e, i1, polygamma
+from scipy.special import digamma, expit, gamma, i1, polygamma
 
 from tangent.rules.registry import adjoint, d
 from tangent.rules.rule_helpers import (
@@ -20,8 +20,8 @@ from tangent.rules.rule_helpers import (
     det_grad,
     eigh_grad,
     entr_derivative,
-    exprel_derivative,
     expm_grad,
+    exprel_derivative,
     i1_over_x_term,
     i1e_derivative,
     inv_grad,
@@ -305,16 +305,33 @@ def sqrtm(y, A, disp=True, blocksize=64):
 
 
 @adjoint(scipy.linalg.solve_triangular)
-def solve_triangular(y, a, b, trans=0, lower=False, unit_diagonal=False, overwrite_b=False,
-                     check_finite=True):
+def solve_triangular(
+    y,
+    a,
+    b,
+    trans=0,
+    lower=False,
+    unit_diagonal=False,
+    overwrite_b=False,
+    check_finite=True,
+):
     ga, gb = solve_triangular_grads(d[y], y, a, b, trans, lower, unit_diagonal)
     d[a] = ga
     d[b] = gb
 
 
 @adjoint(scipy.linalg.solve)
-def solve(y, a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True,
-          assume_a=None, transposed=False):
+def solve(
+    y,
+    a,
+    b,
+    lower=False,
+    overwrite_a=False,
+    overwrite_b=False,
+    check_finite=True,
+    assume_a=None,
+    transposed=False,
+):
     ga, gb = solve_grads(d[y], y, a, b, transposed)
     d[a] = ga
     d[b] = gb
@@ -336,7 +353,19 @@ def cholesky(y, a, lower=False, overwrite_a=False, check_finite=True):
 
 
 @adjoint(scipy.linalg.eigh)
-def eigh(y, a, b=None, lower=True, eigvals_only=False, overwrite_a=False, overwrite_b=False,
-         type=1, check_finite=True, subset_by_index=None, subset_by_value=None, driver=None):
+def eigh(
+    y,
+    a,
+    b=None,
+    lower=True,
+    eigvals_only=False,
+    overwrite_a=False,
+    overwrite_b=False,
+    type=1,
+    check_finite=True,
+    subset_by_index=None,
+    subset_by_value=None,
+    driver=None,
+):
     d[a] = eigh_grad(d[y], y, a, eigvals_only)
     d[b] = no_gradient("of scipy.linalg.eigh with respect to b")
