@@ -4,8 +4,13 @@ Every error about the user's code names the function, the file and line, the
 construct, and gives a one-line hint.
 """
 
-from transforms.errors import BadWrtError, NonScalarOutputError, NoRuleError
-from transforms.errors import TemplateError, UnsupportedConstructError
+from transforms.errors import (
+    BadWrtError,
+    NonScalarOutputError,
+    NoRuleError,
+    TemplateError,
+    UnsupportedConstructError,
+)
 from transforms.errors import TransformError as TangentError
 
 __all__ = [

@@ -21,8 +21,6 @@ __all__ = [
     "pop_grad",
     "grad_item",
     "extremum_grad",
-    "matmul_grads",
-    "dot_grads",
     "sum_grad",
     "minmax_grads",
     "scalar_seed",
@@ -32,8 +30,6 @@ __all__ = [
     "zero_at",
     "head_grad",
     "push_grad",
-    "matmul_grad_left",
-    "matmul_grad_right",
     "tail_grad",
 ]
 
@@ -295,64 +291,6 @@ def builtin_extremum_grads(g, y, a, b=None, larger=True):
         count = sum(1 for t in ties if np.all(t))
         return [g / count if np.all(t) else 0.0 for t in ties], 0.0
     return extremum_grad(g, y, a, 0, False), 0.0
-
-
-def matmul_grad_left(g, x, y):
-    """Adjoint of `x` in `x @ y` (`g @ y.T` for matrices)."""
-    x = np.asarray(x)
-    y = np.asarray(y)
-    if x.ndim >= 2 and y.ndim >= 2:
-        return unbroadcast(g @ np.swapaxes(y, -1, -2), x)
-    return matmul_grads(g, x, y)[0]
-
-
-def matmul_grad_right(g, x, y):
-    """Adjoint of `y` in `x @ y` (`x.T @ g` for matrices)."""
-    x = np.asarray(x)
-    y = np.asarray(y)
-    if x.ndim >= 2 and y.ndim >= 2:
-        return unbroadcast(np.swapaxes(x, -1, -2) @ g, y)
-    return matmul_grads(g, x, y)[1]
-
-
-def matmul_grads(g, x, y):
-    """Adjoints of `x @ y` for 1-D, 2-D and batched operands."""
-    x = np.asarray(x)
-    y = np.asarray(y)
-    if x.ndim == 1 and y.ndim == 1:
-        return g * y, g * x
-    if x.ndim == 1:
-        gx = (y @ g[..., :, None])[..., 0]
-        gy = x[:, None] * g[..., None, :]
-        return unbroadcast(gx, x), unbroadcast(gy, y)
-    if y.ndim == 1:
-        gx = g[..., :, None] * y
-        gy = np.swapaxes(x, -1, -2) @ g[..., :, None]
-        return unbroadcast(gx, x), unbroadcast(gy[..., 0], y)
-    gx = g @ np.swapaxes(y, -1, -2)
-    gy = np.swapaxes(x, -1, -2) @ g
-    return unbroadcast(gx, x), unbroadcast(gy, y)
-
-
-def dot_grads(g, x, y):
-    """Adjoints of `np.dot(x, y)` (scalars, vectors, matrices, N-D with 1-D/2-D y)."""
-    x_arr = np.asarray(x)
-    y_arr = np.asarray(y)
-    if x_arr.ndim == 0 or y_arr.ndim == 0:
-        return unbroadcast(g * y, x), unbroadcast(g * x, y)
-    if y_arr.ndim <= 2 and x_arr.ndim <= 2:
-        return matmul_grads(g, x_arr, y_arr)
-    # dot(x, y)[i..., j...] = sum_k x[i..., k] * y[j..., k, l]
-    gx = np.tensordot(
-        g,
-        np.moveaxis(y_arr, -2, -1),
-        axes=(list(range(x_arr.ndim - 1, g.ndim)), list(range(y_arr.ndim - 1))),
-    )
-    gy = np.tensordot(
-        x_arr, g, axes=(list(range(x_arr.ndim - 1)), list(range(x_arr.ndim - 1)))
-    )
-    gy = np.moveaxis(gy, 0, -2)
-    return gx, gy
 
 
 def sum_grad(g, xs):

@@ -11,6 +11,7 @@ templates call live in `tangent.rules.rule_helpers`, named after the math.
 # ruff: noqa: F811, A001, A002  (templates are registered, not called; NumPy's names)
 
 import math
+import operator
 
 import numpy as np
 
@@ -114,12 +115,12 @@ from tangent.runtime import unbroadcast
 # ----- Unary elementwise functions -----
 
 
-@adjoint(np.negative, cheap=True)
+@adjoint(np.negative, operator.neg, cheap=True)
 def negative(y, x):
     d[x] = -d[y]
 
 
-@adjoint(np.positive, cheap=True)
+@adjoint(np.positive, operator.pos, cheap=True)
 def positive(y, x):
     d[x] = d[y]
 
@@ -282,33 +283,33 @@ def conjugate(y, x):
 # ----- Binary elementwise functions -----
 
 
-@adjoint(np.add, cheap=True)
+@adjoint(np.add, operator.add, cheap=True)
 def add(y, x1, x2):
     d[x1] = unbroadcast(d[y], x1)
     d[x2] = unbroadcast(d[y], x2)
 
 
-@adjoint(np.subtract, cheap=True)
+@adjoint(np.subtract, operator.sub, cheap=True)
 def subtract(y, x1, x2):
     d[x1] = unbroadcast(d[y], x1)
     d[x2] = unbroadcast(-d[y], x2)
 
 
-@adjoint(np.multiply, cheap=True)
+@adjoint(np.multiply, operator.mul, cheap=True)
 def multiply(y, x1, x2):
     d[x1] = unbroadcast(d[y] * x2, x1)
     d[x2] = unbroadcast(d[y] * x1, x2)
 
 
-@adjoint(np.divide, cheap=True)
+@adjoint(np.divide, operator.truediv, cheap=True)
 def divide(y, x1, x2):
     d[x1] = unbroadcast(d[y] / x2, x1)
     d[x2] = unbroadcast(-d[y] * y / x2, x2)
 
 
-@adjoint(np.power, cheap=True)
+@adjoint(np.power, operator.pow, cheap=True)
 def power(y, x1, x2):
-    d[x1] = unbroadcast(d[y] * x2 * np.power(x1, x2 - 1), x1)
+    d[x1] = unbroadcast(d[y] * x2 * x1 ** (x2 - 1), x1)
     d[x2] = unbroadcast(d[y] * y * np.log(np.where(x1 > 0, x1, 1.0)), x2)
 
 
@@ -383,7 +384,7 @@ def fmod(y, x1, x2):
     d[x2] = unbroadcast(-d[y] * np.trunc(x1 / x2), x2)
 
 
-@adjoint(np.remainder, cheap=True)
+@adjoint(np.remainder, operator.mod, cheap=True)
 def remainder(y, x1, x2):
     d[x1] = unbroadcast(d[y], x1)
     d[x2] = unbroadcast(-d[y] * np.floor_divide(x1, x2), x2)
@@ -565,7 +566,7 @@ def matrix_norm(y, x, keepdims=False, ord="fro"):
 # ----- Products -----
 
 
-@adjoint(np.matmul, np.linalg.matmul)
+@adjoint(np.matmul, np.linalg.matmul, operator.matmul)
 def matmul(y, x1, x2):
     d[x1] = matmul_grad(d[y], x1, x2, 0)
     d[x2] = matmul_grad(d[y], x1, x2, 1)

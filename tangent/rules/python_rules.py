@@ -18,72 +18,20 @@ from tangent.runtime import (
     builtin_extremum_grads,
     grad_item,
     head_grad,
-    matmul_grad_left,
-    matmul_grad_right,
     sum_grad,
     tail_grad,
     unbroadcast,
 )
 
 # ----- Arithmetic operators -----
-
-
-@adjoint(operator.add, cheap=True)
-def add(z, x, y):
-    d[x] = unbroadcast(d[z], x)
-    d[y] = unbroadcast(d[z], y)
+# `+ - * / ** % @` and unary `-`/`+` share their rules with NumPy's ufuncs
+# (np.add, ...): see numpy_rules.py. Here: what only Python has.
 
 
 @adjoint(("BinOp", "Add", "sequence"))
 def concatenate_sequences(z, x, y):
     d[x] = head_grad(d[z], x)
     d[y] = tail_grad(d[z], y)
-
-
-@adjoint(operator.sub, cheap=True)
-def sub(z, x, y):
-    d[x] = unbroadcast(d[z], x)
-    d[y] = unbroadcast(-d[z], y)
-
-
-@adjoint(operator.mul, cheap=True)
-def mul(z, x, y):
-    d[x] = unbroadcast(d[z] * y, x)
-    d[y] = unbroadcast(d[z] * x, y)
-
-
-@adjoint(operator.truediv, cheap=True)
-def div(z, x, y):
-    d[x] = unbroadcast(d[z] / y, x)
-    d[y] = unbroadcast(-d[z] * z / y, y)
-
-
-@adjoint(operator.pow, cheap=True)
-def pow(z, x, y):
-    d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
-    d[y] = unbroadcast(d[z] * z * np.log(np.where(x > 0, x, 1.0)), y)
-
-
-@adjoint(operator.mod, cheap=True)
-def mod(z, x, y):
-    d[x] = unbroadcast(d[z], x)
-    d[y] = unbroadcast(-d[z] * np.floor_divide(x, y), y)
-
-
-@adjoint(operator.matmul)
-def matmul(z, x, y):
-    d[x] = matmul_grad_left(d[z], x, y)
-    d[y] = matmul_grad_right(d[z], x, y)
-
-
-@adjoint(operator.neg, cheap=True)
-def neg(y, x):
-    d[x] = -d[y]
-
-
-@adjoint(operator.pos, cheap=True)
-def pos(y, x):
-    d[x] = d[y]
 
 
 nondifferentiable(

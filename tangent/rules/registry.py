@@ -105,6 +105,15 @@ def key_of(target):
     return ("Call", target)
 
 
+def _ufunc_module(ufunc) -> str:
+    """Ufuncs do not know their module: NumPy's are attributes of `numpy`."""
+    import numpy
+
+    if getattr(numpy, ufunc.__name__, None) is ufunc:
+        return "numpy"
+    return "scipy.special"
+
+
 class RuleSet:
     """Reverse rules and non-differentiable operations, keyed by operation."""
 
@@ -130,7 +139,7 @@ class RuleSet:
                 obj = key[1]
                 module = getattr(obj, "__module__", None) or ""
                 if type(obj).__name__ == "ufunc":
-                    module = "numpy"
+                    module = _ufunc_module(obj)
                 label = f"{module}.{getattr(obj, '__name__', repr(obj))}".lstrip(".")
             elif kind == "Method":
                 label = f"ndarray.{key[1]}()"
@@ -160,7 +169,7 @@ def adjoint(*targets, cheap=False, elementwise=False):
         template = Template(func)
         template.cheap = cheap or elementwise
         # ufuncs map their broadcast arguments elementwise by definition
-        template.elementwise = elementwise or all(
+        template.elementwise = elementwise or any(
             type(t).__name__ == "ufunc" for t in targets
         )
         template.cheap = template.cheap or template.elementwise

@@ -8,5 +8,5 @@ def dmlp_broadcast(W, b, X, dresult=1.0):
     # Grad of: h = np.tanh(X @ W + b)
     dX_matmul_W_add_b = dh * (1.0 - h * h)
     db = unbroadcast(dX_matmul_W_add_b, b)
-    dW = matmul_grad_right(unbroadcast(dX_matmul_W_add_b, X_matmul_W), X, W)
+    dW = matmul_grad(unbroadcast(dX_matmul_W_add_b, X_matmul_W), X, W, 1)
     return dW, db
