@@ -1,51 +1,27 @@
-"""The supported operations as a Markdown table, for the documentation.
+"""The supported operations as a Markdown page, generated from the registry.
 
-    python -m tangent.rules.listing > docs/supported.md
+    python -m tangent.rules.listing > docs/operations.md
 
 renders `RULES.names()`: one row per registered operation, with whether it
 has a derivative rule or is declared non-differentiable (zero gradient).
 The rules for tangent's own helpers (which make `grad(grad(f))` work) are
-left out.
+left out. `tests/test_docs.py` checks that docs/operations.md is current.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
-from tangent.rules import NONDIFFERENTIABLE, RULES
-
-
-def _scipy_ufunc_rows():
-    """Rows for SciPy's ufuncs, which `names()` files under numpy (they have no module)."""
-    try:
-        import scipy.special
-    except ImportError:
-        return {}
-    rows = {}
-    for key, rule in RULES.reverse.items():
-        obj = key[1] if key[0] == "Call" else None
-        name = getattr(obj, "__name__", None)
-        if type(obj).__name__ == "ufunc" and getattr(scipy.special, name, None) is obj:
-            kind = "nondifferentiable" if rule is NONDIFFERENTIABLE else "rule"
-            rows[f"numpy.{name}"] = (
-                f"scipy.special.{name}",
-                kind,
-                getattr(np, name, None) is None,
-            )
-    return rows
+from tangent.rules import RULES
 
 
 def supported_operations_markdown() -> str:
-    """A Markdown table of every registered operation and its kind of rule."""
-    rows = set(RULES.names())
-    for numpy_label, (label, kind, scipy_only) in _scipy_ufunc_rows().items():
-        if scipy_only or RULES.lookup(("Call", getattr(np, numpy_label[6:]))) is None:
-            rows.discard((numpy_label, kind))
-        rows.add((label, kind))
-    rows = sorted(
-        row for row in rows if not row[0].startswith("tangent.")
-    )  # our own helpers
+    """A Markdown page of every registered operation and its kind of rule."""
+    rows = sorted(row for row in RULES.names() if not row[0].startswith("tangent."))
     lines = [
+        "# Supported operations",
+        "",
+        "Generated from the rule registry by `python -m tangent.rules.listing`; do not",
+        "edit by hand. Your own operations are added with `@tangent.adjoint` (README).",
+        "",
         f"{len(rows)} operations have a reverse-mode rule or are declared "
         "non-differentiable (their gradient is zero).",
         "",

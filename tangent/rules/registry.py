@@ -105,6 +105,35 @@ def key_of(target):
     return ("Call", target)
 
 
+_SYMBOLS = {
+    "Add": "+",
+    "Sub": "-",
+    "Mult": "*",
+    "Div": "/",
+    "FloorDiv": "//",
+    "Mod": "%",
+    "Pow": "**",
+    "MatMult": "@",
+    "BitAnd": "&",
+    "BitOr": "|",
+    "BitXor": "^",
+    "LShift": "<<",
+    "RShift": ">>",
+    "USub": "-",
+    "UAdd": "+",
+    "Not": "not ",
+    "Invert": "~",
+}
+_SYNTAX_LABELS = {
+    **{("BinOp", op): f"x {sym} y" for op, sym in _SYMBOLS.items()},
+    **{("UnaryOp", op): f"{_SYMBOLS[op]}x" for op in ("USub", "UAdd", "Not", "Invert")},
+    ("BinOp", "Add", "sequence"): "list + list",
+    ("Subscript",): "x[index]",
+    ("Tuple",): "(a, b, ...)",
+    ("List",): "[a, b, ...]",
+}
+
+
 def _ufunc_module(ufunc) -> str:
     """Ufuncs do not know their module: NumPy's are attributes of `numpy`."""
     import numpy
@@ -146,7 +175,7 @@ class RuleSet:
             elif kind == "Attribute":
                 label = f"ndarray.{key[1]}"
             else:
-                label = " ".join(key)
+                label = _SYNTAX_LABELS.get(key, " ".join(key))
             out.append(
                 (label, "nondifferentiable" if rule is NONDIFFERENTIABLE else "rule")
             )
