@@ -27,6 +27,8 @@ from tangent.rules.registry import (
 )
 
 RULES.runtime.update({name: getattr(runtime, name) for name in runtime.__all__})
+# the built-in rules, before any user registers their own
+BUILTIN = frozenset(RULES.reverse)
 
 __all__ = [
     "NONDIFFERENTIABLE",

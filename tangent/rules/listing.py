@@ -10,12 +10,14 @@ left out. `tests/test_docs.py` checks that docs/operations.md is current.
 
 from __future__ import annotations
 
-from tangent.rules import RULES
+from tangent.rules import BUILTIN, RULES
 
 
 def supported_operations_markdown() -> str:
     """A Markdown page of every registered operation and its kind of rule."""
-    rows = sorted(row for row in RULES.names() if not row[0].startswith("tangent."))
+    rows = sorted(
+        row for row in RULES.names(BUILTIN) if not row[0].startswith("tangent.")
+    )
     lines = [
         "# Supported operations",
         "",

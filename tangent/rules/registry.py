@@ -159,10 +159,12 @@ class RuleSet:
     def register(self, target, rule):
         self.reverse[key_of(target)] = rule
 
-    def names(self):
-        """Readable names of every registered operation, sorted."""
+    def names(self, keys=None):
+        """Readable names of the registered operations (all, or `keys`), sorted."""
         out = []
         for key, rule in self.reverse.items():
+            if keys is not None and key not in keys:
+                continue
             kind = key[0]
             if kind == "Call":
                 obj = key[1]
