@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from oracle import check_grads
 
 import tangent
@@ -57,3 +58,37 @@ def test_unknown_in_place_call_is_refused_not_ignored():
         tangent.grad(copies_in_place)
     assert "np.copyto" in str(info.value)
     assert "test_inplace.py:" in str(info.value)
+
+
+# ----- constant scipy.sparse matrices (the adjacency of a graph network) -----
+
+ADJACENCY = sp.csr_matrix(np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 2.0], [0.0, 3.0, 0.0]]))
+
+
+def sparse_matmul(x):
+    return np.sum(np.tanh(ADJACENCY @ x) ** 2)
+
+
+def sparse_dot_method(x):
+    return np.sum(ADJACENCY.dot(x) * x)
+
+
+def gcn_layer(X, W):
+    H = np.tanh(ADJACENCY @ X @ W)
+    return np.sum(H**2)
+
+
+@pytest.mark.parametrize(
+    "f, args, wrt",
+    [
+        (sparse_matmul, (np.array([0.3, -0.5, 0.8]),), (0,)),
+        (sparse_dot_method, (np.array([0.3, -0.5, 0.8]),), (0,)),
+        (
+            gcn_layer,
+            (np.full((3, 2), 0.3), np.array([[0.5, -0.2], [0.1, 0.4]])),
+            (0, 1),
+        ),
+    ],
+)
+def test_products_with_a_constant_sparse_matrix(f, args, wrt):
+    check_grads(f, args, wrt, tangent.grad(f, wrt=wrt)(*args))

@@ -227,6 +227,17 @@ class ReverseMode:
             return Op("unknown", ("Call", None), value.args, keywords)
         op = Op("rule", ("Call", obj), value.args, keywords, func=obj)
         rule = self.rules.lookup(op.key)
+        if rule is None and _is_bound_method(obj) and isinstance(func, gast.Attribute):
+            # a method of a global object (a constant sparse matrix: A.dot(x))
+            # is the same method of a value: its receiver is the first operand
+            method = Op(
+                "rule", ("Method", func.attr), [func.value, *value.args], keywords
+            )
+            method.rule = self.rules.lookup(method.key)
+            if method.rule is NONDIFFERENTIABLE:
+                method.kind = "nondiff"
+            if method.rule is not None:
+                return method
         if rule is NONDIFFERENTIABLE:
             op.kind = "nondiff"
         elif rule is not None:
@@ -1126,6 +1137,11 @@ def _keep_line(new, old):
 
 
 _LIBRARIES = ("numpy", "scipy", "jax", "jaxlib", "autograd", "torch", "tangent")
+
+
+def _is_bound_method(obj) -> bool:
+    owner = getattr(obj, "__self__", None)
+    return owner is not None and not isinstance(owner, type(copy))  # not a module
 
 
 def _is_library(obj) -> bool:

@@ -594,8 +594,25 @@ def tensordot_grad(g, a, b, axes, k):
     return contraction_grad(g, [a, b], [la, lb], out, k)
 
 
+def _is_sparse(x) -> bool:
+    """A scipy.sparse matrix or array (without importing SciPy)."""
+    return hasattr(x, "tocsr") and hasattr(x, "nnz")
+
+
+def sparse_product_grad(g, a, b, k):
+    """Adjoint of operand `k` of `a @ b` where `a` is a constant sparse matrix."""
+    if k == 0:
+        raise NotImplementedError(
+            "the gradient with respect to a scipy.sparse matrix is not supported; "
+            "treat it as a constant"
+        )
+    return unbroadcast(as_grad(np.asarray(a.T @ g), b), b)
+
+
 def dot_grad(g, a, b, k):
     """Adjoint of operand `k` of np.dot(a, b) (scalars, vectors, matrices, N-D)."""
+    if _is_sparse(a):
+        return sparse_product_grad(g, a, b, k)
     na, nb = np.ndim(a), np.ndim(b)
     if na == 0 or nb == 0:
         return unbroadcast(as_grad(g * (b if k == 0 else a), (a, b)[k]), (a, b)[k])
@@ -707,6 +724,8 @@ def mT(x):
 
 def matmul_grad(g, a, b, k):
     """Adjoint of operand `k` of a @ b (1-D, 2-D and batched, with broadcasting)."""
+    if _is_sparse(a):
+        return sparse_product_grad(g, a, b, k)
     a, b = np.asarray(a), np.asarray(b)
     g = np.asarray(g)
     if a.ndim == 1 and b.ndim == 1:
