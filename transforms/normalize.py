@@ -462,26 +462,13 @@ class _Normalizer:
             if isinstance(value, gast.Call) and isinstance(value.func, gast.Name):
                 if value.func.id == "print" and "print" not in self.locals:
                     return []
-            if (
-                isinstance(value, gast.Call)
-                and isinstance(value.func, gast.Attribute)
-                and value.func.attr == "append"
-                and isinstance(value.func.value, gast.Name)
-                and value.func.value.id in self.locals
-                and len(value.args) == 1
-            ):
+            method = self.list_method(value)
+            if method == "append":
                 arg = self.atom(value.args[0], out)
                 call = gast.Call(func=value.func, args=[arg], keywords=[])
                 self.emit(out, gast.Expr(value=call))
                 return out
-            if (
-                isinstance(value, gast.Call)
-                and isinstance(value.func, gast.Attribute)
-                and value.func.attr == "extend"
-                and isinstance(value.func.value, gast.Name)
-                and value.func.value.id in self.locals
-                and len(value.args) == 1
-            ):
+            if method == "extend":
                 # xs.extend(ys) -> for item in ys: xs.append(item)
                 item = self.namer.new("item")
                 self.locals.add(item)
@@ -535,6 +522,20 @@ class _Normalizer:
         raise self.error(
             node, type(node).__name__, "rewrite it with supported statements"
         )
+
+    def list_method(self, value):
+        """`append` or `extend` for `xs.append(v)` / `xs.extend(ys)` on a local list."""
+        if (
+            isinstance(value, gast.Call)
+            and isinstance(value.func, gast.Attribute)
+            and value.func.attr in ("append", "extend")
+            and isinstance(value.func.value, gast.Name)
+            and value.func.value.id in self.locals
+            and len(value.args) == 1
+            and not value.keywords
+        ):
+            return value.func.attr
+        return None
 
     def assign_to(self, target, value, out):
         if isinstance(target, gast.Name):

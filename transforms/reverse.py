@@ -79,15 +79,8 @@ def index_value(index):
 
 
 def tape_push(value_name, tape_id, placeholder=False):
-    value = const(None) if placeholder else name(value_name)
-    call = gast.Call(
-        func=gast.Attribute(value=name(TAPE), attr="append", ctx=gast.Load()),
-        args=[value],
-        keywords=[],
-    )
-    stmt = gast.Expr(value=call)
-    anno.setanno(stmt, anno.TAPE_ID, tape_id)
-    return stmt
+    """`_tape.append(v)` (`_tape.append(None)` for a placeholder), paired by `tape_id`."""
+    return tape_push_value(const(None) if placeholder else name(value_name), tape_id)
 
 
 def tape_push_value(value, tape_id):
