@@ -63,6 +63,12 @@ def list_comprehension(xs):
     return sum(ys) + len(ys)
 
 
+def comprehension_shadows_a_variable(xs):
+    v = 10.0
+    ys = [v * v for v in xs]
+    return sum(ys) + v
+
+
 def enumerate_zip_loops(xs, ys):
     total = 0.0
     for i, v in enumerate(xs):

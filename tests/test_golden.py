@@ -64,3 +64,21 @@ def test_golden(name, func, wrt):
 def test_every_golden_function_has_arguments():
     assert {g[0] for g in GOLDEN} == set(ARGS)
     assert len(GOLDEN) >= 20
+
+
+def annotated_scalar_loop(x: float, a: float):
+    for i in range(1000):  # noqa: B007
+        x = x * 0.99 + np.sin(x) * a
+    return x
+
+
+def test_parameters_annotated_as_numbers_give_plain_arithmetic():
+    """With `x: float`, shapes are known to match: no helper in the loop."""
+    text = tangent.source(tangent.grad(annotated_scalar_loop, wrt=(0, 1)))
+    backward_loop = text[text.index("reversed(") :]
+    assert "unbroadcast" not in backward_loop
+    assert "da = da + dx * np.sin(x)" in backward_loop
+    assert "dx = dx * a * np.cos(x) + dx * 0.99" in backward_loop
+    assert text.count("_tape.append(") == 1  # only x is saved
+    df = tangent.grad(annotated_scalar_loop, wrt=(0, 1))
+    check_grads(annotated_scalar_loop, (0.5, 0.1), (0, 1), df(0.5, 0.1))

@@ -402,9 +402,15 @@ def test_list_comprehension_becomes_loop_with_append():
 
 
 def test_comprehension_variable_does_not_leak():
-    # Python 3 comprehension variables are local to the comprehension
-    node = normal_form(fx.list_comprehension)
-    assert "v" not in _locals(node)
+    # Python 3 comprehension variables are local to the comprehension: one
+    # that the function also uses outside is renamed, a private one is kept
+    shadowing = normal_form(fx.comprehension_shadows_a_variable)
+    assert any(n.startswith("v_") for n in _locals(shadowing))
+    xs = np.array([1.0, 2.0])
+    got = compiled(fx.comprehension_shadows_a_variable, shadowing)(xs)
+    assert got == fx.comprehension_shadows_a_variable(xs) == 15.0
+    private = normal_form(fx.list_comprehension)
+    assert "v" in _locals(private)
 
 
 def test_checker_rejects_nested_operations():

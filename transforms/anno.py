@@ -12,6 +12,8 @@ GLOBAL_REF = "global_ref"
 ITERATIONS = "iterations"
 # On the normalized FunctionDef: the name of the variable holding the result.
 RESULT = "result"
+# On the normalized FunctionDef: the parameters annotated as numbers (`x: float`).
+SCALAR_PARAMS = "scalar_params"
 # On a primal statement: the text of the user's line it came from.
 SOURCE_LINE = "source_line"
 # On a statement of the forward sweep that computes the primal (the user's code).

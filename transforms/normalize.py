@@ -83,6 +83,29 @@ def _is_atom(node) -> bool:
     )
 
 
+def _describe_index(index) -> str:
+    """`x[0]` -> `0`, `x[i]` -> `i`, `x[1:]` -> `from_1`, `x[:-1]` -> `to_neg1`, `x[::-1]` -> `rev`."""
+    if isinstance(index, gast.Constant) and isinstance(index.value, int):
+        return str(index.value).replace("-", "neg")
+    if isinstance(index, gast.Name):
+        return index.id
+    if isinstance(index, gast.UnaryOp) and isinstance(index.op, gast.USub):
+        return "neg" + _describe_index(index.operand)
+    if isinstance(index, gast.Slice):
+        parts = []
+        if index.lower is not None:
+            parts.append("from_" + _describe_index(index.lower))
+        if index.upper is not None:
+            parts.append("to_" + _describe_index(index.upper))
+        if index.step is not None:
+            step = _describe_index(index.step)
+            parts.append("rev" if step == "neg1" else "step_" + step)
+        return "_".join(parts) or "all"
+    if isinstance(index, gast.Tuple):
+        return "_".join(_describe_index(e) for e in index.elts)
+    return "item"
+
+
 def _describe(node) -> str:
     """A short readable stem for the temporary that will hold `node`."""
     if isinstance(node, gast.Name):
@@ -115,7 +138,7 @@ def _describe(node) -> str:
         parts.append(_describe(node.comparators[0]))
         return "_".join(p for p in parts if p)
     if isinstance(node, gast.Subscript):
-        return f"{_describe(node.value)}_item"
+        return f"{_describe(node.value)}_{_describe_index(node.slice)}"
     if isinstance(node, (gast.Tuple, gast.List)):
         return "items"
     return "t"
@@ -130,6 +153,7 @@ class _Normalizer:
         self.lineno = func.lineno
         self.nested = {}
         self.inlining = set()
+        self.outside_comprehensions = _names_outside_comprehensions(func)
 
     # ----- helpers -----
 
@@ -357,14 +381,16 @@ class _Normalizer:
         out.extend(body)
         return ret.value
 
-    def comprehension(self, node, out) -> str:
+    def comprehension(self, node, out, into=None) -> str:
+        """A loop appending to a new list (`into`, the assigned name, when given)."""
         gen = node.generators[0]
-        result = self.namer.new("items" if isinstance(node, gast.ListComp) else "items")
-        # comprehension variables do not leak in Python 3: give them fresh names
+        result = into or self.namer.new("items")
+        # comprehension variables do not leak in Python 3: rename those the
+        # function also uses outside comprehensions
         renames = {}
         for target_name in assigned_names(gen.target):
-            fresh = self.namer.new(target_name)
-            renames[target_name] = fresh
+            if target_name in self.outside_comprehensions:
+                renames[target_name] = self.namer.new(target_name)
         target = _rename(copy.deepcopy(gen.target), renames)
         elt = _rename(copy.deepcopy(node.elt), renames)
         ifs = [_rename(copy.deepcopy(c), renames) for c in gen.ifs]
@@ -538,6 +564,14 @@ class _Normalizer:
         return None
 
     def assign_to(self, target, value, out):
+        if (
+            isinstance(target, gast.Name)
+            and isinstance(value, gast.ListComp)
+            and target.id not in names_in(value)
+        ):
+            # squares = [...] builds `squares` itself
+            self.comprehension(value, out, into=target.id)
+            return
         if isinstance(target, gast.Name):
             op = self.op(value, out)
             if isinstance(op, gast.Name) and op.id == target.id:
@@ -784,6 +818,27 @@ class _Normalizer:
         anno.setanno(loop, anno.ITERATIONS, counter)
 
 
+def _names_outside_comprehensions(func) -> set[str]:
+    """Every name the function reads or binds outside comprehension scopes."""
+    out = set()
+
+    def walk(node):
+        if isinstance(
+            node, (gast.ListComp, gast.GeneratorExp, gast.SetComp, gast.DictComp)
+        ):
+            for gen in node.generators:
+                walk(gen.iter)  # evaluated in the enclosing scope
+            return
+        if isinstance(node, gast.Name):
+            out.add(node.id)
+        for child in gast.iter_child_nodes(node):
+            walk(child)
+
+    for stmt in func.body:
+        walk(stmt)
+    return out
+
+
 def _destructure(target, value):
     """`a, (b, c) = (i, (x[i], y[i]))` as one assignment per name, skipping `i = i`."""
     if isinstance(target, (gast.Tuple, gast.List)) and isinstance(value, gast.Tuple):
@@ -956,7 +1011,10 @@ def normalize(func: gast.FunctionDef, info, namer: Namer | None = None, nested=N
     nested = dict(nested or {})
     func.body = _collect_nested(func.body, nested)
     args = func.args
+    scalar_params = set()
     for a in args.args + args.kwonlyargs + list(getattr(args, "posonlyargs", []) or []):
+        if isinstance(a.annotation, gast.Name) and a.annotation.id in ("float", "int"):
+            scalar_params.add(a.id)
         a.annotation = None
     func.returns = None
     flag = namer.new("returned")
@@ -993,6 +1051,7 @@ def normalize(func: gast.FunctionDef, info, namer: Namer | None = None, nested=N
     new_body.append(ret)
     func.body = new_body
     anno.setanno(func, anno.RESULT, result)
+    anno.setanno(func, anno.SCALAR_PARAMS, frozenset(scalar_params))
     return func
 
 

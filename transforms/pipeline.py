@@ -112,12 +112,14 @@ def gradient_ast(
     inits = []
     zeros_like = mode.runtime_name("zeros_like")
     for w in wrt_names:
-        inits.append(
-            assign(
-                namer.adjoint(w),
-                gast.Call(func=name(zeros_like), args=[name(w)], keywords=[]),
-            )
+        # a parameter known to be a number starts from 0.0, any other from
+        # zeros of its own shape (the gradient has its argument's shape)
+        zero = (
+            const(0.0)
+            if w in mode.scalars
+            else gast.Call(func=name(zeros_like), args=[name(w)], keywords=[])
         )
+        inits.append(assign(namer.adjoint(w), zero))
     for v in sorted(mode.active - set(wrt_names) - {result}):
         inits.append(assign(namer.adjoint(v), const(0.0)))
 

@@ -134,6 +134,8 @@ class ReverseMode:
         self._ops: dict[int, Op] = {}
         self._mark_impure_calls()
         self.active = activity(func, self.wrt, self.result, self.differentiable)
+        self.scalars: set[str] = set()
+        self.scalars = self._scalar_variables()
         self.containers = self._maybe_containers()
         self.sequences = self._sequences()
         self.before_loop = assigned_before(func)
@@ -242,6 +244,120 @@ class ReverseMode:
         else:
             op.kind = "unknown"
         return op
+
+    def is_scalar(self, atom) -> bool:
+        """Whether `atom` surely holds a number (Python or NumPy scalar, 0-d)."""
+        if isinstance(atom, gast.Constant):
+            return isinstance(atom.value, (int, float)) and not isinstance(
+                atom.value, bool
+            )
+        if isinstance(atom, gast.Name):
+            if atom.id in self.scalars:
+                return True
+            if atom.id not in self.locals:
+                value = self.namespace.get(atom.id)  # a module-level constant
+                return isinstance(value, (int, float)) and not isinstance(value, bool)
+        return False
+
+    def _scalar_variables(self) -> set[str]:
+        """Variables every assignment of which gives a scalar: numbers, `math`
+        results, full reductions (`np.sum(x)`), arithmetic on scalars, and
+        parameters annotated `float` or `int`. A fixed point over all assignments."""
+        defs: dict[str, list] = {}
+        for n in gast.walk(self.func):
+            if isinstance(n, gast.Assign):
+                t = n.targets[0]
+                if isinstance(t, gast.Name):
+                    defs.setdefault(t.id, []).append(n.value)
+                else:
+                    for v in _store_names(t):
+                        defs.setdefault(v, []).append(None)
+            elif isinstance(n, gast.For):
+                for v in _store_names(n.target):
+                    defs.setdefault(v, []).append(None)
+        self.locals = set(defs) | set(self.params)
+        declared = set(anno.getanno(self.func, anno.SCALAR_PARAMS, ()))
+        # a parameter passed to a `math` function is a number, or the call fails
+        for n in gast.walk(self.func):
+            if isinstance(n, gast.Call) and anno.getanno(n.func, anno.GLOBAL_REF):
+                try:
+                    obj = resolve(n.func, self.namespace)
+                except (KeyError, AttributeError):
+                    continue
+                if getattr(obj, "__module__", None) == "math":
+                    declared |= {
+                        a.id
+                        for a in n.args
+                        if isinstance(a, gast.Name)
+                        and a.id in self.params
+                        and a.id not in defs
+                    }
+        scalars = declared | {v for v in defs if v not in self.params}
+        changed = True
+        while changed:
+            changed = False
+            for v in sorted(scalars):
+                if v in self.params and v not in declared:
+                    scalars.discard(v)
+                    changed = True
+                    continue
+                if not all(
+                    self._scalar_value(value, scalars) for value in defs.get(v, [])
+                ):
+                    scalars.discard(v)
+                    changed = True
+        return scalars
+
+    def _scalar_value(self, value, scalars) -> bool:
+        def atom_scalar(a):
+            if isinstance(a, gast.Name) and a.id in scalars:
+                return True
+            return (
+                self.is_scalar(a)
+                if not isinstance(a, gast.Name) or a.id not in self.locals
+                else False
+            )
+
+        if value is None:
+            return False
+        if isinstance(value, (gast.Constant, gast.Name)):
+            return atom_scalar(value)
+        if isinstance(value, gast.BinOp):
+            return (
+                value.op.__class__.__name__ != "MatMult"
+                and atom_scalar(value.left)
+                and atom_scalar(value.right)
+            )
+        if isinstance(value, gast.UnaryOp):
+            return atom_scalar(value.operand)
+        if isinstance(value, (gast.Compare, gast.BoolOp)):
+            return False
+        if isinstance(value, gast.Call):
+            func = value.func
+            if isinstance(func, gast.Attribute) and not anno.getanno(
+                func, anno.GLOBAL_REF
+            ):
+                # x.sum(), x.mean(), x.item(): full reductions of a value
+                return (
+                    func.attr in _FULL_REDUCTIONS + ("item",)
+                    and not value.args
+                    and not value.keywords
+                )
+            try:
+                obj = resolve(func, self.namespace)
+            except (KeyError, AttributeError):
+                return False
+            module = getattr(obj, "__module__", None) or ""
+            if module == "math" or obj in (float, int, len, round):
+                return True
+            if obj in (abs, max, min, pow) or type(obj).__name__ == "ufunc":
+                return all(atom_scalar(a) for a in value.args) and not value.keywords
+            name_ = getattr(obj, "__name__", "")
+            if module.startswith("numpy") and name_ in _FULL_REDUCTIONS:
+                return len(value.args) == 1 and not any(
+                    k.arg == "axis" for k in value.keywords
+                )
+        return False
 
     def _mark_impure_calls(self):
         """Random draws and calls we cannot resolve may have effects: mark them."""
@@ -509,8 +625,13 @@ class ReverseMode:
         stmts = template.fill(
             bound, adjoint, self.accumulate, self.fresh, rename_global=self.import_name
         )
-        if op.key[0] == "BinOp":
-            stmts = [_drop_unbroadcast_for_scalars(s, op) for s in stmts]
+        if op.key[0] == "BinOp" or getattr(template, "elementwise", False):
+            root = self.broadcast_adjoints.get(result_atom.id)
+            exact = result_atom.id not in self.broadcast_adjoints or (
+                root is not None and root[0] in self.scalars
+            )
+            all_scalar = exact and all(self.is_scalar(a) for a in op.args)
+            stmts = [_drop_unbroadcast_for_scalars(s, op, all_scalar) for s in stmts]
         if self.elementwise_value(op):
             stmts = self._defer_unbroadcast(stmts, op, result_atom.id)
         return stmts
@@ -1230,8 +1351,10 @@ def _op_text(op, value):
     return f"operator {op.key[-1]}"
 
 
-def _drop_unbroadcast_for_scalars(stmt, op):
-    """`unbroadcast(g, x)` is `g` when every other operand is `x` or a number literal."""
+def _drop_unbroadcast_for_scalars(stmt, op, all_scalar=False):
+    """`unbroadcast(g, x)` is `g` when every other operand is `x` or a number
+    literal, or when every operand is a scalar and `g` derives exactly from the
+    (then scalar) result's adjoint (`all_scalar`)."""
 
     class Strip(gast.NodeTransformer):
         def visit_Call(self, node):
@@ -1242,6 +1365,8 @@ def _drop_unbroadcast_for_scalars(stmt, op):
                 and len(node.args) == 2
             ):
                 x = node.args[1]
+                if all_scalar:
+                    return node.args[0]
                 others = [a for a in op.args if not _same_atom(a, x)]
                 if all(
                     isinstance(a, gast.Constant) and isinstance(a.value, (int, float))
@@ -1251,6 +1376,24 @@ def _drop_unbroadcast_for_scalars(stmt, op):
             return node
 
     return Strip().visit(stmt)
+
+
+_FULL_REDUCTIONS = (
+    "sum",
+    "mean",
+    "max",
+    "min",
+    "prod",
+    "amax",
+    "amin",
+    "std",
+    "var",
+    "ptp",
+)
+
+
+def _store_names(target) -> set[str]:
+    return {n.id for n in gast.walk(target) if isinstance(n, gast.Name)}
 
 
 def _same_atom(a, b):

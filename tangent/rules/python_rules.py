@@ -134,8 +134,11 @@ def math_exp(y, x):
 
 
 @adjoint(math.log, cheap=True)
-def math_log(y, x, base=math.e):
-    d[x] = d[y] / (x * math.log(base))
+def math_log(y, x, base=None):
+    if base is None:
+        d[x] = d[y] / x
+    else:
+        d[x] = d[y] / (x * math.log(base))
 
 
 @adjoint(math.log2, cheap=True)

@@ -10,7 +10,7 @@ def dindex_write(x, dresult=1.0):
     dx = unbroadcast(dout_mul_x * out, x)
     for i in reversed(range(3)):
         # Grad of: out[i] = x[i] ** 2
-        dx_item_pow = unbroadcast(grad_at(dout, i), x[i] ** 2)
+        dx_i_pow = unbroadcast(grad_at(dout, i), x[i] ** 2)
         dout = zero_at(dout, i)
-        dx = add_at(dx, x, i, dx_item_pow * 2 * x[i])
+        dx = add_at(dx, x, i, dx_i_pow * 2 * x[i])
     return dx
