@@ -89,8 +89,13 @@ def _mutating_call(value) -> bool:
 class Liveness:
     """Live variables after each statement of a structured block."""
 
-    def __init__(self, stmts, live_at_exit=()):
+    def __init__(self, stmts, live_at_exit=(), restores=None):
+        """`restores(stmt)`, when given, names the container a statement restores
+        in place (`xs.pop()`, `a[i] = saved`): such a statement then counts as
+        reading its other operands only, so a restore is live exactly when a
+        later statement other than a restore reads the container."""
         self._out: dict[int, frozenset] = {}
+        self._restores = restores
         self.live_in = self._block(stmts, set(live_at_exit), None)
 
     def live_out(self, stmt) -> frozenset:
@@ -104,6 +109,9 @@ class Liveness:
         return live
 
     def _stmt(self, s, live, loop_exit):
+        container = self._restores(s) if self._restores else None
+        if container is not None:
+            return live | (reads(s) - {container})
         if isinstance(s, gast.Assign):
             target = s.targets[0]
             if isinstance(target, gast.Subscript):

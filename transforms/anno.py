@@ -20,6 +20,9 @@ SOURCE_LINE = "source_line"
 PRIMAL = "primal"
 # On a statement the compiler wrote (adjoints, tape operations), not the user.
 GENERATED = "generated"
+# On a generated adjoint statement: the adjoint it is linear in; when that
+# adjoint is zero the statement contributes nothing (optimize.zero_adjoints).
+ZERO_IF = "zero_if"
 # On a Call: the call may have effects (random draws, I/O): never removed or merged.
 IMPURE = "impure"
 # On a generated statement: the comment to print above it (`# Grad of: ...`).

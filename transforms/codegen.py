@@ -17,6 +17,7 @@ import types
 import gast
 
 from transforms import anno
+from transforms.quoting import signed_constants
 
 _MARK = "__tangent_comment__:"
 _MARK_LINE = re.compile(r"^(\s*)(['\"])" + re.escape(_MARK) + r"(.*)\2$")
@@ -70,6 +71,7 @@ def _bare_tuple_returns(tree):
 def to_source(func) -> str:
     func.body = _prepare(func.body) or [gast.Pass()]
     tree = gast.gast_to_ast(gast.fix_missing_locations(func))
+    signed_constants(tree)
     _bare_tuple_returns(tree)
     text = ast.unparse(ast.fix_missing_locations(tree))
     lines = []

@@ -13,6 +13,8 @@ Passes, each as "before => after":
 
 - dead code: `t = e` with `t` never read afterwards => (removed), when `e`
   has no effect (no tape operation, no call marked impure);
+- zero adjoints: code linear in an adjoint known to be zero is removed
+  (once, on the code as generated);
 - zero propagation: `dx = 0.0; ...; dx = dx + g` => `dx = g` (also
   `add_grad(dx, g)` and `zeros_like(x)`, across branches and loop iterations);
 - accumulation merge: `dx = g1; ...; dx = dx + g2` => `dx = g1 + g2` when
@@ -29,7 +31,8 @@ Passes, each as "before => after":
   `2 - 1` => `1` (integers); the identities only in generated statements
   (`anno.GENERATED`): in the user's code `x + 0.0` makes a new array that
   the code may write into, so folding it to `x` would alias; `None is None` => `True`, `if True: A` => `A`,
-  `if c: pass` => (nothing), `if c: pass / else: B` => `if not c: B`.
+  `if c: pass` => (nothing), `if c: pass / else: B` => `if not c: B`,
+  `for i in range(n): pass` => (nothing).
 """
 
 from __future__ import annotations
@@ -250,6 +253,77 @@ def zero_propagation(body):
         return zeros - written([s])
 
     run_block(body, set(), True)
+    return state["changed"]
+
+
+def zero_adjoints(body):
+    """Adjoint code fed by an adjoint known to be zero contributes nothing.
+
+    `dy = 0.0; ...; dx = dx + f(dy)` => `dy = 0.0; ...` and
+    `g = f(dy)` => `g = 0.0`, for statements the reverse pass marked as
+    linear in `dy` (`anno.ZERO_IF`). Run on the code as generated, before
+    any other rewrite moves expressions between statements; the marks are
+    removed afterwards.
+    """
+    state = {"changed": False}
+
+    def run_block(stmts, zeros):
+        out = []
+        for s in stmts:
+            zero_if = anno.getanno(s, anno.ZERO_IF)
+            if zero_if is not None and zero_if in zeros and isinstance(s, gast.Assign):
+                state["changed"] = True
+                target = s.targets[0]
+                if isinstance(target, gast.Name) and target.id in reads(s.value):
+                    continue  # dx = dx + 0, dx = add_at(dx, x, i, 0): unchanged
+                for name_ in sorted(target_names(target)):
+                    out.append(
+                        gast.Assign(
+                            targets=[
+                                gast.Name(
+                                    id=name_,
+                                    ctx=gast.Store(),
+                                    annotation=None,
+                                    type_comment=None,
+                                )
+                            ],
+                            value=gast.Constant(value=0.0, kind=None),
+                            type_comment=None,
+                        )
+                    )
+                    zeros = zeros | {name_}
+                continue
+            zeros = step(s, zeros)
+            out.append(s)
+        stmts[:] = out
+        return zeros
+
+    def step(s, zeros):
+        pair = _simple_assign(s)
+        if pair is not None:
+            v, value = pair
+            return (zeros - {v}) | ({v} if _is_zero(value) else set())
+        if isinstance(s, gast.If):
+            return run_block(s.body, set(zeros)) & run_block(s.orelse, set(zeros))
+        if isinstance(s, (gast.For, gast.While)):
+            # zero at the loop head only if zero on entry and after the body;
+            # the body is pruned under that (conservative) assumption
+            head = set(zeros)
+            while True:
+                trial = copy.deepcopy(s.body)
+                out = run_block(trial, set(head))
+                new = head & out
+                if new == head:
+                    break
+                head = new
+            run_block(s.body, set(head))
+            return head
+        return zeros - written([s])
+
+    run_block(body, set())
+    for s in _blocks(body):
+        for st in s:
+            anno.delanno(st, anno.ZERO_IF)
     return state["changed"]
 
 
@@ -493,6 +567,9 @@ def constant_folding(body):
                 new.extend(s.body if s.test.value else s.orelse)
                 changed = True
                 continue
+            if isinstance(s, gast.For) and _empty(s.body) and _is_pure(s.iter):
+                changed = True
+                continue  # for i in reversed(range(n)): pass  =>  (nothing)
             if isinstance(s, gast.If) and _empty(s.body) and _is_pure(s.test):
                 if _empty(s.orelse):
                     changed = True
@@ -609,6 +686,7 @@ def merge_unbroadcasts(body):
 
 def optimize(body, live_at_exit, substitutable, max_rounds=20):
     """Run every pass until none changes the code."""
+    zero_adjoints(body)
     for _ in range(max_rounds):
         changed = False
         changed |= constant_folding(body)

@@ -25,10 +25,7 @@ from transforms.reverse import (
     TAPE,
     ReverseMode,
     comment,
-    drop_tape_ids,
     prune_tape,
-    redundant_loop_saves,
-    tape_ids,
 )
 
 
@@ -167,10 +164,6 @@ def gradient_ast(
             optimize(body, live_at_exit, substitutable)
         before = _count(body)
         body, has_tape = prune_tape(body, live_at_exit)
-        redundant = redundant_loop_saves(mode.loop_saves, tape_ids(body))
-        if redundant:
-            body = drop_tape_ids(body, redundant)
-            has_tape = bool(tape_ids(body))
         if _count(body) == before:
             break
     if not has_tape:

@@ -20,6 +20,7 @@ def to_source(node) -> str:
     if isinstance(node, list):
         return "\n".join(to_source(n) for n in node)
     tree = gast.gast_to_ast(gast.fix_missing_locations(node))
+    signed_constants(tree)
     for n in ast.walk(tree):
         for field in ("body", "orelse"):
             if (
@@ -29,6 +30,27 @@ def to_source(node) -> str:
             ):
                 setattr(n, field, [ast.Pass()])
     return ast.unparse(tree)
+
+
+class _Signed(ast.NodeTransformer):
+    def visit_Constant(self, node):
+        value = node.value
+        if (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and (value < 0 or (value == 0 and str(value).startswith("-")))
+        ):
+            return ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=-value))
+        return node
+
+
+def signed_constants(tree):
+    """Negative numbers become `-(number)` so `ast.unparse` keeps `(-2.0) ** 2` right.
+
+    Python's parser never makes a negative constant; folding can, and
+    `ast.unparse` prints one without the parentheses that `**` needs.
+    """
+    return _Signed().visit(tree)
 
 
 def quote(src: str):

@@ -155,8 +155,6 @@ class ReverseMode:
         # whose adjoint they all derive from (so they share its shape)
         self.broadcast_adjoints: dict[str, str] = {}
         self.context: list[tuple] = []  # enclosing (block, index) pairs
-        self.loop_defs: list[dict] = []
-        self.loop_saves: list[tuple] = []
         self.imports: dict[str, object] = {}
 
     # ----- classification -----
@@ -517,8 +515,6 @@ class ReverseMode:
     def assign_stmt(self, s, block, index):
         target = s.targets[0].id
         tape_id = next(self._ids)
-        if self.loop_defs:
-            self.loop_defs[-1].setdefault(target, []).append(tape_id)
         anno.setanno(s, anno.PRIMAL, True)
         fwd = [tape_push(target, tape_id), s]
         pop = tape_pop(target, tape_id)
@@ -527,7 +523,18 @@ class ReverseMode:
         if target not in self.active:
             return fwd, [pop]
         adjoint = self.adjoint_of_assign(s)
-        reset = assign(self.adj(target), const(0.0))
+        for st in adjoint:  # all linear in the result's adjoint
+            anno.setanno(st, anno.ZERO_IF, self.adj(target))
+        # the adjoint of the overwritten value starts at zero; for a parameter
+        # we differentiate by, a zero of its own shape (it may be returned)
+        zero = const(0.0)
+        if target in self.wrt:
+            zero = gast.Call(
+                func=name(self.runtime_name("zeros_like")),
+                args=[name(target)],
+                keywords=[],
+            )
+        reset = assign(self.adj(target), zero)
         if not adjoint:
             return fwd, [reset, pop]
         # Restore the old value first unless the rule reads the result itself
@@ -1050,6 +1057,9 @@ class ReverseMode:
                     )
                 )
                 bwd.append(self.accumulate(self.adj(item.id), name(last)))
+                for st in bwd:  # linear in the list's adjoint
+                    if not is_comment(st):
+                        anno.setanno(st, anno.ZERO_IF, dl)
             restore = gast.Expr(
                 value=gast.Call(
                     func=gast.Attribute(value=name(lst), attr="pop", ctx=gast.Load()),
@@ -1137,24 +1147,21 @@ class ReverseMode:
 
     def loop(self, s):
         self.loops.append((s, []))
-        self.loop_defs.append({})
         fb, bb = self.block(s.body)
-        _, markers = self.loops.pop()
-        defs = self.loop_defs.pop()
-        nested = set()
-        for inner in gast.walk(gast.Module(body=s.body, type_ignores=[])):
-            if isinstance(inner, (gast.For, gast.While)):
-                nested |= written(inner.body) | _loop_targets(inner)
+        self.loops.pop()
         counter = anno.getanno(s, anno.ITERATIONS)
-        saved = sorted(written(s.body) - {counter} - _loop_targets(s))
         defined = self.before_loop.get(id(s), set())
+        # A value the loop body leaves behind is saved at the body's end, for
+        # the backward sweep to start the iteration with it. A variable that
+        # already has a value before the loop needs no such save: restoring
+        # the old value at each of its assignments (when the sweep reads it)
+        # already puts back what the previous iteration left.
+        saved = sorted(written(s.body) - {counter} - _loop_targets(s) - defined)
         pushes, pops = [], []
         for v in saved:
             tape_id = next(self._ids)
             pushes.append((v, tape_id))
             pops.insert(0, tape_pop(v, tape_id))
-            if v not in nested and defs.get(v):
-                self.loop_saves.append((tape_id, tuple(defs[v])))
         fb = fb + [tape_push(v, t) for v, t in pushes]
         fb = self._resolve_breaks(fb, pushes, defined)
         # a value saved at the end of the body may be unassigned on the first
@@ -1402,40 +1409,16 @@ def _same_atom(a, b):
     return a is b
 
 
-def tape_ids(body) -> set:
-    return {
-        anno.getanno(n, anno.TAPE_ID)
-        for s in body
-        for n in gast.walk(s)
-        if isinstance(anno.getanno(n, anno.TAPE_ID), int)
-    }
-
-
-def redundant_loop_saves(loop_saves, kept) -> set:
-    """Saves at a loop body's end that the restores inside the body make useless.
-
-    A loop saves `v` at the end of each iteration so the backward sweep can
-    start the iteration with `v` as the forward one ended. When every
-    assignment to `v` in the body restores its old value, the sweep of the
-    next iteration has already put `v` back: the save is redundant.
-    """
-    return {
-        save
-        for save, restores in loop_saves
-        if save in kept and all(r in kept for r in restores)
-    }
-
-
-def drop_tape_ids(body, ids):
-    out = []
-    for s in body:
-        if anno.getanno(s, anno.TAPE_ID) in ids:
-            continue
-        for field in ("body", "orelse"):
-            if getattr(s, field, None):
-                setattr(s, field, drop_tape_ids(getattr(s, field), ids))
-        out.append(s)
-    return out
+def _restored_container(stmt):
+    """The container an in-place restore of the backward sweep writes, or None."""
+    tape_id = anno.getanno(stmt, anno.TAPE_ID)
+    if isinstance(tape_id, tuple):  # xs.pop() / xs.append(v) undoing a list op
+        return tape_id[1]
+    if tape_id is not None and isinstance(stmt, gast.Assign):
+        target = stmt.targets[0]
+        if isinstance(target, gast.Subscript) and isinstance(target.value, gast.Name):
+            return target.value.id  # a[i] = _tape.pop()
+    return None
 
 
 def prune_tape(body, live_at_exit):
@@ -1443,7 +1426,7 @@ def prune_tape(body, live_at_exit):
 
     Returns the new body and whether any push remains.
     """
-    live = Liveness(body, live_at_exit)
+    live = Liveness(body, live_at_exit, restores=_restored_container)
     dead = set()
     keep_restore = set()
 
