@@ -17,6 +17,7 @@ __all__ = [
     "broadcast_back",
     "zeros_like",
     "add_grad",
+    "shaped",
     "add_at",
     "pop_grad",
     "grad_item",
@@ -131,6 +132,13 @@ def zeros_like(x):
         return x * 0.0
     except TypeError:
         return 0.0
+
+
+def shaped(g, y):
+    """The adjoint `g` of `y`, as zeros of `y`'s shape when it is the scalar zero."""
+    if _is_zero(g):
+        return zeros_like(y)
+    return g
 
 
 def add_grad(a, b):

@@ -23,6 +23,8 @@ GENERATED = "generated"
 # On a generated adjoint statement: the adjoint it is linear in; when that
 # adjoint is zero the statement contributes nothing (optimize.zero_adjoints).
 ZERO_IF = "zero_if"
+# On a `shaped(dy, y)` call guarding a rule's input adjoint (see reverse.fill_rule).
+SHAPE_GUARD = "shape_guard"
 # On a Call: the call may have effects (random draws, I/O): never removed or merged.
 IMPURE = "impure"
 # On a generated statement: the comment to print above it (`# Grad of: ...`).

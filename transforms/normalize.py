@@ -8,7 +8,8 @@ Guarantees on the output (the *normal form* every later pass relies on):
   comparison, call, attribute, subscript, tuple/list display, or a copy)
   whose operands are *atoms* (names, constants, or references to globals
   such as `np.pi`); the target is never one of its own operands;
-- `if` and `while` test a variable; `for` loops iterate over `range(...)`
+- `if` and `while` test a variable, which an `if`'s branches never reassign;
+  `for` loops iterate over `range(...)`
   with atomic bounds that the body does not reassign (loops over arrays,
   `enumerate`, `zip` and lists become index loops);
 - `return` appears once, as the last statement (`return result_name`);
@@ -524,6 +525,13 @@ class _Normalizer:
             return out
         if isinstance(node, gast.If):
             test = self.atom(node.test, out, "cond")
+            if isinstance(test, gast.Name) and test.id in assigned_names(
+                node.body + node.orelse
+            ):
+                # the backward sweep must see the test as the forward one did
+                kept = self.namer.temp(f"{test.id}_cond")
+                self.emit(out, assign(kept, test))
+                test = name(kept)
             branch = gast.If(
                 test=test, body=self.block(node.body), orelse=self.block(node.orelse)
             )

@@ -15,6 +15,8 @@ Passes, each as "before => after":
   has no effect (no tape operation, no call marked impure);
 - zero adjoints: code linear in an adjoint known to be zero is removed
   (once, on the code as generated);
+- shape guards: `shaped(dy, y)` => `dy` where `dy` surely holds a real
+  adjoint rather than the scalar zero `0.0`;
 - zero propagation: `dx = 0.0; ...; dx = dx + g` => `dx = g` (also
   `add_grad(dx, g)` and `zeros_like(x)`, across branches and loop iterations);
 - accumulation merge: `dx = g1; ...; dx = dx + g2` => `dx = g1 + g2` when
@@ -213,8 +215,14 @@ def dead_code(body, live_at_exit):
 
 
 def zero_propagation(body):
-    """Rewrite accumulations into variables known to hold zero."""
+    """Rewrite accumulations into variables known to hold zero.
+
+    A zero of a shape (`zeros_like(x)`) is kept when what is added may be the
+    scalar zero `0.0`: the sum must keep `x`'s shape.
+    """
     state = {"changed": False}
+    facts = scalar_zero_facts(body)
+    shaped_zero: set[str] = set()
 
     def run_block(stmts, zeros, rewrite):
         for s in stmts:
@@ -225,7 +233,10 @@ def zero_propagation(body):
         acc = _accumulation(s)
         if acc is not None:
             v, increment, _ = acc
-            if v in zeros and rewrite:
+            keeps_shape = v in shaped_zero and _maybe_scalar_zero(
+                increment, facts.get(id(s), frozenset())
+            )
+            if v in zeros and rewrite and not keeps_shape:
                 s.value = increment
                 state["changed"] = True
             return zeros - {v}
@@ -235,6 +246,8 @@ def zero_propagation(body):
             zeros = zeros - {v}
             if _is_zero(value):
                 zeros = zeros | {v}
+                if isinstance(value, gast.Call):
+                    shaped_zero.add(v)
             return zeros
         if isinstance(s, gast.If):
             a = run_block(s.body, set(zeros), rewrite)
@@ -325,6 +338,95 @@ def zero_adjoints(body):
         for st in s:
             anno.delanno(st, anno.ZERO_IF)
     return state["changed"]
+
+
+def _maybe_scalar_zero(expr, maybe) -> bool:
+    """Whether `expr` may evaluate to the scalar zero `0.0`, given the variables
+    that may hold it: a sum only if both terms may, a product if a factor may."""
+    if isinstance(expr, gast.Constant):
+        return _is_zero(expr)
+    if isinstance(expr, gast.Name):
+        return expr.id in maybe
+    if isinstance(expr, gast.BinOp):
+        left = _maybe_scalar_zero(expr.left, maybe)
+        right = _maybe_scalar_zero(expr.right, maybe)
+        if isinstance(expr.op, (gast.Add, gast.Sub)):
+            return left and right
+        return left or right
+    if isinstance(expr, gast.UnaryOp):
+        return _maybe_scalar_zero(expr.operand, maybe)
+    if isinstance(expr, gast.Call):
+        func = expr.func.id if isinstance(expr.func, gast.Name) else None
+        if anno.getanno(expr, anno.SHAPE_GUARD) or func in ZERO_FACTORIES:
+            return False
+        if func == "add_grad":
+            return all(_maybe_scalar_zero(a, maybe) for a in expr.args)
+        # helpers take the adjoint first (`add_at(dx, ...)`, `unbroadcast(g, x)`)
+        return bool(expr.args) and _maybe_scalar_zero(expr.args[0], maybe)
+    return bool(reads(expr) & maybe)
+
+
+def scalar_zero_facts(body) -> dict:
+    """For each statement (by id), the variables that may hold the scalar zero
+    `0.0` just before it: assigned `0.0` on some path, or computed from such a
+    variable (a forward dataflow; loops to a fixed point)."""
+    facts: dict[int, frozenset] = {}
+
+    def run_block(stmts, maybe):
+        for s in stmts:
+            facts[id(s)] = frozenset(maybe)
+            maybe = run_stmt(s, maybe)
+        return maybe
+
+    def run_stmt(s, maybe):
+        if isinstance(s, gast.Assign):
+            names = target_names(s.targets[0])
+            if not names:
+                return maybe
+            if _maybe_scalar_zero(s.value, maybe):
+                return maybe | names
+            return maybe - names
+        if isinstance(s, gast.If):
+            return run_block(s.body, set(maybe)) | run_block(s.orelse, set(maybe))
+        if isinstance(s, (gast.For, gast.While)):
+            head = set(maybe)
+            while True:
+                new = head | run_block(s.body, set(head))
+                if new == head:
+                    return head
+                head = new
+        return maybe  # calls for their effect change containers, not zeros
+
+    run_block(body, set())
+    return facts
+
+
+def shape_guards(body):
+    """`shaped(dy, y)` => `dy` where `dy` surely holds a real adjoint, not 0.0."""
+    facts = scalar_zero_facts(body)
+    changed = False
+
+    class Drop(gast.NodeTransformer):
+        def __init__(self, maybe):
+            self.maybe = maybe
+
+        def visit_Call(self, node):
+            nonlocal changed
+            self.generic_visit(node)
+            if anno.getanno(node, anno.SHAPE_GUARD):
+                if not _maybe_scalar_zero(node.args[0], self.maybe):
+                    changed = True
+                    return node.args[0]
+            return node
+
+    for block in _blocks(body):
+        for s in block:
+            maybe = facts.get(id(s), frozenset())
+            if isinstance(s, gast.Assign):
+                s.value = Drop(maybe).visit(s.value)
+            elif isinstance(s, gast.Expr):
+                s.value = Drop(maybe).visit(s.value)
+    return changed
 
 
 def merge_accumulations(body):
@@ -698,6 +800,7 @@ def optimize(body, live_at_exit, substitutable, max_rounds=20):
         changed |= forward_substitution(body, substitutable, live_at_exit)
         changed |= merge_unbroadcasts(body)
         changed |= redundant_assignments(body)
+        changed |= shape_guards(body)
         if not changed:
             break
     return body

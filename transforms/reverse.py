@@ -621,9 +621,26 @@ class ReverseMode:
                 TransformError, exc.message, None, _op_text(op, None)
             ) from None
 
+        def reading_own(param):
+            return False
+
+        # A rule that reshapes, transposes or multiplies matrices needs its
+        # adjoint with the result's shape, never the scalar zero `0.0` that an
+        # adjoint holds on a path where nothing flowed into it: guard it
+        # (`shaped(dy, y)`); the optimizer drops the guard where the adjoint
+        # surely holds a real value.
+        incoming = result_adjoint
+        if not self.elementwise_value(op) and op.key[0] != "Subscript":
+            incoming = gast.Call(
+                func=name(self.runtime_name("shaped")),
+                args=[name(result_adjoint), copy.deepcopy(result_atom)],
+                keywords=[],
+            )
+            anno.setanno(incoming, anno.SHAPE_GUARD, True)
+
         def adjoint(param):
             if param == template.params[0]:
-                return result_adjoint
+                return result_adjoint if reading_own(param) else incoming
             atom = bound.get(param)
             if self.has_adjoint(atom):
                 return self.adj(atom.id)
@@ -638,7 +655,10 @@ class ReverseMode:
                 root is not None and root[0] in self.scalars
             )
             all_scalar = exact and all(self.is_scalar(a) for a in op.args)
-            stmts = [_drop_unbroadcast_for_scalars(s, op, all_scalar) for s in stmts]
+            if exact:  # a larger (deferred) adjoint must still be reduced
+                stmts = [
+                    _drop_unbroadcast_for_scalars(s, op, all_scalar) for s in stmts
+                ]
         if self.elementwise_value(op):
             stmts = self._defer_unbroadcast(stmts, op, result_atom.id)
         return stmts
@@ -689,7 +709,7 @@ class ReverseMode:
                 increment = self._unbroadcast(increment, atom, root)
             elif wrapped and root is not None:
                 anno.setanno(increment, anno.UNBROADCAST_ROOT, root)
-            st.value.right = increment
+            _set_increment(st, increment)
         return stmts
 
     def _unbroadcast(self, g, atom, root):
@@ -1208,17 +1228,17 @@ class ReverseMode:
         out = []
         for st in stmts:
             if isinstance(st, _BreakMarker):
-                prefix_defined = defined | _assigned_prefix(out)
+                prefix_defined = defined | _definitely_assigned(out)
                 for v, t in pushes:
                     out.append(tape_push(v, t, placeholder=v not in prefix_defined))
                 out.append(gast.Break())
                 continue
             if isinstance(st, gast.If):
                 st.body = self._resolve_breaks_nested(
-                    st.body, pushes, defined | _assigned_prefix(out)
+                    st.body, pushes, defined | _definitely_assigned(out)
                 )
                 st.orelse = self._resolve_breaks_nested(
-                    st.orelse, pushes, defined | _assigned_prefix(out)
+                    st.orelse, pushes, defined | _definitely_assigned(out)
                 )
             out.append(st)
         return out
@@ -1235,14 +1255,6 @@ def _definitely_assigned(stmts) -> set[str]:
             out.add(s.targets[0].id)
         elif isinstance(s, gast.If):
             out |= _definitely_assigned(s.body) & _definitely_assigned(s.orelse)
-    return out
-
-
-def _assigned_prefix(stmts) -> set[str]:
-    out = set()
-    for s in stmts:
-        if isinstance(s, gast.Assign):
-            out |= {n.id for n in gast.walk(s.targets[0]) if isinstance(n, gast.Name)}
     return out
 
 
@@ -1314,17 +1326,34 @@ def _is_list_pop(value, namespace) -> bool:
 
 
 def _accumulation_parts(st):
-    """(adjoint name, increment) of `dv = dv + increment`, else None."""
+    """(adjoint name, increment) of `dv = dv + increment` or `dv = add_grad(dv, increment)`."""
+    if not (isinstance(st, gast.Assign) and isinstance(st.targets[0], gast.Name)):
+        return None
+    target, value = st.targets[0].id, st.value
     if (
-        isinstance(st, gast.Assign)
-        and isinstance(st.targets[0], gast.Name)
-        and isinstance(st.value, gast.BinOp)
-        and isinstance(st.value.op, gast.Add)
-        and isinstance(st.value.left, gast.Name)
-        and st.value.left.id == st.targets[0].id
+        isinstance(value, gast.BinOp)
+        and isinstance(value.op, gast.Add)
+        and isinstance(value.left, gast.Name)
+        and value.left.id == target
     ):
-        return st.targets[0].id, st.value.right
+        return target, value.right
+    if (
+        isinstance(value, gast.Call)
+        and isinstance(value.func, gast.Name)
+        and value.func.id.startswith("add_grad")
+        and len(value.args) == 2
+        and isinstance(value.args[0], gast.Name)
+        and value.args[0].id == target
+    ):
+        return target, value.args[1]
     return None
+
+
+def _set_increment(st, increment):
+    if isinstance(st.value, gast.BinOp):
+        st.value.right = increment
+    else:
+        st.value.args[1] = increment
 
 
 def _atoms(op):

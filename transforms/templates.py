@@ -215,6 +215,8 @@ class _Substitute(gast.NodeTransformer):
             target = self.adjoint(param)
             if target is None:
                 raise _ZeroAdjoint(param)
+            if not isinstance(target, str):  # an expression standing for the adjoint
+                return copy.deepcopy(target)
             return gast.Name(
                 id=target, ctx=gast.Load(), annotation=None, type_comment=None
             )

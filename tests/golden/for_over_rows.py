@@ -21,8 +21,8 @@ def dfor_over_rows(X, w, dresult=1.0):
         dtotal = unbroadcast(dtotal, total)
         ddot_row = unbroadcast(dtotal_add_dot_row, dot_row)
         row = X[i]
-        drow = dot_grad(ddot_row, row, w, 0)
-        dw = dw + dot_grad(ddot_row, row, w, 1)
+        drow = dot_grad(shaped(ddot_row, dot_row), row, w, 0)
+        dw = dw + dot_grad(shaped(ddot_row, dot_row), row, w, 1)
         # Grad of: for row in X:
         dX = add_at(dX, X, i, drow)
     return dX, dw
