@@ -15,13 +15,16 @@ of findings (empty when everything holds):
 5. the seed ``dresult`` scales the gradient linearly.
 
 Needs ``tests/`` on ``sys.path`` (for ``oracle``), as ``tests/conftest.py``
-and ``tools/fuzz.py`` arrange.
+and ``tests/fuzz/run.py`` arrange.
 """
 
 from __future__ import annotations
 
 import ast
+import multiprocessing
+import os
 import re
+import signal
 import traceback
 from typing import NamedTuple
 
@@ -32,8 +35,11 @@ from .generator import Program, generate, generate_program, load
 __all__ = [
     "Finding",
     "Program",
+    "Outcome",
     "check",
     "check_program",
+    "check_seeds",
+    "outcome",
     "generate",
     "generate_program",
     "load",
@@ -214,3 +220,57 @@ def check_program(seed: int) -> tuple[Program, list[Finding]]:
     """Generate the program of ``seed`` and check it."""
     program = generate_program(seed)
     return program, check(program)
+
+
+class Outcome(NamedTuple):
+    seed: int
+    source: str
+    wrt: tuple
+    findings: list
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise _Timeout()
+
+
+def outcome(seed: int, timeout: int = 300) -> Outcome:
+    """``check_program`` as plain data; never raises (errors are findings)."""
+    use_alarm = hasattr(signal, "SIGALRM") and timeout
+    if use_alarm:
+        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.alarm(timeout)
+    program = None
+    try:
+        program = generate_program(seed)
+        findings = check(program)
+    except _Timeout:
+        findings = [Finding("timeout", f"more than {timeout} s")]
+    except Exception as exc:
+        findings = [Finding("checker error", _first_line(exc), traceback.format_exc())]
+    finally:
+        if use_alarm:
+            signal.alarm(0)
+    if program is None:
+        return Outcome(seed, "", (), findings)
+    return Outcome(seed, program.source, program.wrt, findings)
+
+
+def check_seeds(seeds, workers: int | None = None) -> dict[int, Outcome]:
+    """``outcome`` of every seed, in ``workers`` processes (default: the CPUs,
+    at most 4; ``TANGENT_FUZZ_WORKERS`` overrides). Differentiating is the
+    slow part, and every program is independent of the others."""
+    seeds = list(seeds)
+    if workers is None:
+        env = os.environ.get("TANGENT_FUZZ_WORKERS")
+        workers = int(env) if env else min(os.cpu_count() or 1, 4)
+    workers = max(1, min(workers, len(seeds)))
+    if workers == 1:
+        return {seed: outcome(seed) for seed in seeds}
+    # spawn, not fork: the parent may have started threads (JAX does)
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(workers) as pool:
+        return {o.seed: o for o in pool.imap_unordered(outcome, seeds)}
