@@ -15,6 +15,7 @@ from tangent.api import (
     vjp,
 )
 from tangent.custom import custom_vjp, stop_gradient
+from tangent.export import export
 from tangent.errors import (
     BadWrtError,
     NonScalarOutputError,
@@ -34,6 +35,7 @@ __all__ = [
     "show",
     "gradient_source",
     "graph",
+    "export",
     "adjoint",
     "nondifferentiable",
     "custom_vjp",

@@ -1,8 +1,9 @@
-"""The command line: print the gradient tangent generates for a function.
+"""The command line: print the derivative tangent generates for a function.
 
 Usage::
 
-    python -m tangent FILE.py:FUNC [--wrt x,y] [--verbose]
+    python -m tangent FILE.py:FUNC [--wrt x,y] [--mode reverse|forward]
+                                   [--graph OUT.svg] [--export OUT.py] [--verbose]
 
 Contract:
 
@@ -11,24 +12,39 @@ Contract:
   ``sys.modules`` gets the prefix ``_tangent_cli_``). The file's directory is
   put first on ``sys.path`` so that its sibling imports work, and the module is
   registered in ``sys.modules`` before it runs so that ``inspect.getsource``
-  finds its functions. Importing runs the file's top level, as ``import`` does.
+  finds its functions. Importing runs the file's top level, as ``import`` does;
+  nothing else of the file runs (the function is read, never called).
 - FUNC names a module-level function (a dotted path such as ``Model.loss``
   reaches an attribute of a module-level object).
 - ``--wrt`` takes comma-separated parameter names or positional indices, in
-  the order the gradients should come back; it is passed to ``tangent.grad``
-  as a tuple. Without it, ``grad``'s default applies: the first positional
-  parameter.
-- On success the generated source, ``tangent.source(tangent.grad(func, ...))``,
-  is written to stdout and the exit code is 0. Nothing else goes to stdout:
-  ``--verbose`` passes ``verbose=1`` to ``tangent.grad`` and sends what that
+  the order the derivatives should come back; it is passed to the generator
+  as a tuple. Without it the default applies: the first positional parameter.
+- ``--mode reverse`` (the default) generates the gradient,
+  ``tangent.grad(func, wrt=...)``; ``--mode forward`` the forward-mode
+  derivative, ``tangent.forward(func, wrt=...)``.
+- On success the generated source, ``tangent.source(derivative)``, is written
+  to stdout and the exit code is 0. Nothing else goes to stdout:
+  ``--verbose`` passes ``verbose=1`` to the generator and sends what that
   prints to stderr, together with a traceback of any error.
+- ``--graph PATH`` also writes the graph of the generated derivative
+  (``tangent.graph(derivative)``): SVG, PNG or PDF by the suffix, DOT text for
+  ``.dot``/``.gv``. Without Graphviz's ``dot`` program the DOT text is written
+  to PATH, and a note on stderr says so.
+- ``--export PATH`` also writes the derivative as a standalone module
+  (``tangent.export``) that runs without tangent installed.
 - Usage errors (bad ``FILE:FUNC`` syntax, missing file, no such function, a
-  ``--wrt`` that does not match the signature) and every exception deriving
-  from ``tangent.TangentError`` are reported on stderr as one line starting
-  ``tangent: error:``, with exit code 2. Any other exception, e.g. one raised
-  by the file's own top-level code, propagates with its traceback.
+  ``--wrt`` that does not match the signature, an unwritable output) and every
+  exception deriving from ``tangent.TangentError`` are reported on stderr as
+  ``tangent: error: ...``, with exit code 2. Any other exception, e.g. one
+  raised by the file's own top-level code, propagates with its traceback.
 
 ``tangent`` itself is imported only after the arguments are parsed.
+
+>>> from tangent.cli import parse_target, parse_wrt
+>>> parse_target("examples/quickstart.py:loss")
+('examples/quickstart.py', 'loss')
+>>> parse_wrt("w, 1")
+('w', 1)
 """
 
 from __future__ import annotations
@@ -60,20 +76,27 @@ class _Parser(argparse.ArgumentParser):
         )
 
 
+GRAPH_FORMATS = ("svg", "png", "pdf", "dot", "gv")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description=(
-            "Generate the reverse-mode gradient of a Python function and print "
-            "its source code."
+            "Generate the derivative of a Python function (its gradient, by "
+            "reverse mode, or its forward-mode derivative) and print its source "
+            "code."
         ),
         epilog=(
             "examples:\n"
             "  python -m tangent examples/quickstart.py:loss\n"
             "  python -m tangent examples/quickstart.py:loss --wrt w,b\n"
             "  python -m tangent examples/quickstart.py:f --wrt 0,1\n"
+            "  python -m tangent examples/quickstart.py:f --mode forward\n"
+            "  python -m tangent examples/quickstart.py:loss --graph dloss.svg\n"
+            "  python -m tangent examples/quickstart.py:loss --export dloss.py\n"
             "\n"
-            "Errors are reported as one line 'tangent: error: ...' with exit "
+            "Errors are reported on stderr as 'tangent: error: ...' with exit "
             "code 2."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -94,15 +117,62 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument(
+        "--mode",
+        choices=("reverse", "forward"),
+        default="reverse",
+        help=(
+            "reverse: the gradient (tangent.grad, the default); forward: the "
+            "forward-mode derivative (tangent.forward)"
+        ),
+    )
+    parser.add_argument(
+        "--graph",
+        metavar="PATH",
+        default=None,
+        help=(
+            "also write the graph of the generated derivative: SVG, PNG or PDF "
+            "by the suffix, Graphviz DOT text for .dot/.gv (DOT text too when "
+            "Graphviz's dot program is not installed)"
+        ),
+    )
+    parser.add_argument(
+        "--export",
+        metavar="PATH",
+        default=None,
+        help=(
+            "also write the derivative as a standalone Python module (PATH ends "
+            "in .py) that runs without tangent installed"
+        ),
+    )
+    parser.add_argument(
         "-v",
         "--verbose",
         action="store_true",
         help=(
-            "pass verbose=1 to tangent.grad (its output goes to stderr) and "
+            "pass verbose=1 to the generator (its output goes to stderr) and "
             "print a traceback with any error"
         ),
     )
     return parser
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Check the ``--graph`` and ``--export`` paths before any work is done."""
+    if args.graph is not None:
+        suffix = os.path.splitext(args.graph)[1].lower().lstrip(".")
+        if suffix not in GRAPH_FORMATS:
+            raise CLIError(
+                f"--graph {args.graph}: the file must end in "
+                f"{', '.join('.' + f for f in GRAPH_FORMATS)}"
+            )
+    if args.export is not None and not args.export.endswith(".py"):
+        raise CLIError(f"--export {args.export}: the module's file must end in .py")
+    for option, path in (("--graph", args.graph), ("--export", args.export)):
+        if path is None:
+            continue
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise CLIError(f"{option} {path}: no such directory: {folder}")
 
 
 def parse_target(target: str) -> tuple[str, str]:
@@ -199,9 +269,41 @@ def find_function(module: ModuleType, path: str, name: str):
     return obj
 
 
+def derive(tangent, func, mode: str, kwargs: dict):
+    """The generated derivative of ``func``: its gradient or its forward mode."""
+    if mode == "forward":
+        forward = getattr(tangent, "forward", None)
+        if forward is None:
+            raise CLIError(
+                "--mode forward: this version of tangent has no forward mode "
+                "(tangent.forward)"
+            )
+        return forward(func, **kwargs)
+    return tangent.grad(func, **kwargs)
+
+
+def write_graph(tangent, derivative, path: str) -> None:
+    """Write the graph of the generated derivative to ``path`` (see --graph)."""
+    from tangent.display import dot_available
+
+    view = tangent.graph(derivative)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in (".dot", ".gv") and not dot_available():
+        print(
+            f"{PROG}: note: Graphviz's dot program is not installed; wrote the "
+            f"graph to {path} as DOT text (render it with: dot -Tsvg {path})",
+            file=sys.stderr,
+        )
+    try:
+        view.save(path)
+    except OSError as exc:
+        raise CLIError(f"--graph {path}: {exc.strerror or exc}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     path, name = parse_target(args.target)
     wrt = parse_wrt(args.wrt) if args.wrt is not None else None
+    check_outputs(args)
 
     # Import tangent before the user's file, and before its directory goes on
     # sys.path, so that a sibling file cannot shadow the package.
@@ -218,8 +320,17 @@ def run(args: argparse.Namespace) -> int:
     if args.verbose:
         kwargs["verbose"] = 1
     with contextlib.redirect_stdout(sys.stderr):
-        df = tangent.grad(func, **kwargs)
-        source = tangent.source(df)
+        derivative = derive(tangent, func, args.mode, kwargs)
+        source = tangent.source(derivative)
+        if args.graph is not None:
+            write_graph(tangent, derivative, args.graph)
+        if args.export is not None:
+            try:
+                tangent.export(derivative, args.export)
+            except OSError as exc:
+                raise CLIError(
+                    f"--export {args.export}: {exc.strerror or exc}"
+                ) from None
 
     sys.stdout.write(source if source.endswith("\n") else source + "\n")
     sys.stdout.flush()
