@@ -148,8 +148,8 @@ class GraphView:
             if match:
                 comments[indent] = match.group(1)
                 continue
-            if line.rstrip().endswith(":"):  # a loop or branch closes the comment
-                comments.pop(indent, None)
+            if line.rstrip().endswith(":") or line.lstrip().startswith("return "):
+                comments.pop(indent, None)  # a loop, a branch or the return ends it
             open_ = [k for k in comments if k <= indent]
             out[info.first_line + i] = comments[max(open_)] if open_ else ""
         return out
