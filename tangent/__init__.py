@@ -16,6 +16,7 @@ from tangent.api import (
 )
 from tangent.custom import custom_vjp, stop_gradient
 from tangent.export import export
+from tangent.forward import forward, forward_source, hvp, jacobian, jvp
 from tangent.errors import (
     BadWrtError,
     NonScalarOutputError,
@@ -23,7 +24,15 @@ from tangent.errors import (
     TangentError,
     UnsupportedConstructError,
 )
-from tangent.rules import adjoint, attribute, d, method, nondifferentiable
+from tangent.rules import (
+    adjoint,
+    attribute,
+    d,
+    forward_rule,
+    linear,
+    method,
+    nondifferentiable,
+)
 
 __version__ = "0.1.0"
 
@@ -31,12 +40,19 @@ __all__ = [
     "grad",
     "value_and_grad",
     "vjp",
+    "forward",
+    "forward_source",
+    "jvp",
+    "jacobian",
+    "hvp",
     "source",
     "show",
     "gradient_source",
     "graph",
     "export",
     "adjoint",
+    "forward_rule",
+    "linear",
     "nondifferentiable",
     "custom_vjp",
     "stop_gradient",

@@ -32,6 +32,7 @@ __all__ = [
     "head_grad",
     "push_grad",
     "tail_grad",
+    "broadcast_like",
 ]
 
 
@@ -81,11 +82,18 @@ def _is_zero(g) -> bool:
 
 
 def unbroadcast(g, x):
-    """Sum `g` over the axes along which `x` was broadcast, giving `x`'s shape."""
+    """Sum `g` over the axes along which `x` was broadcast, giving `x`'s shape.
+
+    The scalar zero `0.0` (an adjoint into which nothing flowed on this path)
+    stands for zeros of every shape: it comes back unchanged, as from
+    `add_grad`; `shaped` gives it a shape where a rule needs one.
+    """
     if getattr(g, "shape", ()) == getattr(x, "shape", ()) and not isinstance(
         x, (list, tuple)
     ):
         return g  # the common case, kept cheap: same shapes, or two scalars
+    if _is_zero(g):
+        return g
     shape = np.shape(x)
     gshape = np.shape(g)
     if gshape == shape:
@@ -306,3 +314,10 @@ def sum_grad(g, xs):
     if isinstance(xs, (list, tuple)):
         return [unbroadcast(g, item) for item in xs]
     return broadcast_back(g, xs, 0, False)
+
+
+def broadcast_like(t, y):
+    """The tangent `t` of an elementwise result `y`, with `y`'s broadcast shape."""
+    if np.shape(t) == np.shape(y):
+        return t
+    return np.broadcast_to(t, np.shape(y)).copy()

@@ -576,9 +576,19 @@ def _substitute_at(block, i, writes, counts, substitutable, live) -> bool:
     deps = reads(value) | {t}
     if any(writes[k] & deps for k in range(i + 1, use)):
         return False
+    # an index write may change what a view (`v = y[1:3]`) read by `value` holds
+    if any(_writes_into(block[k]) for k in range(i + 1, use)):
+        return False
     _replace_direct(target, t, value)
     counts[use] = _read_counts(target)
     return True
+
+
+def _writes_into(stmt) -> bool:
+    """Whether `stmt` writes into an array in place (`y[i] = v`, `np.add.at(y, ...)`)."""
+    if isinstance(stmt, gast.Assign):
+        return any(isinstance(t, gast.Subscript) for t in stmt.targets)
+    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
 
 
 def _is_number(expr) -> bool:

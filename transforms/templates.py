@@ -33,11 +33,12 @@ from transforms.errors import TemplateError
 class Template:
     """A rule template parsed from a Python function."""
 
-    def __init__(self, func, *, name=None):
+    def __init__(self, func, *, name=None, node=None, namespace=None):
         self.func = func
         self.name = name or func.__name__
-        source = textwrap.dedent(inspect.getsource(func))
-        node = gast.parse(source).body[0]
+        if node is None:
+            source = textwrap.dedent(inspect.getsource(func))
+            node = gast.parse(source).body[0]
         node.decorator_list = []
         self.node = node
         args = node.args
@@ -53,7 +54,7 @@ class Template:
             self.params.append(kw.id)
             if default is not None:
                 self.defaults[kw.id] = default
-        self.namespace = func.__globals__
+        self.namespace = namespace if namespace is not None else func.__globals__
         self.body = [s for s in node.body if not _is_docstring(s)]
         self.locals = sorted(
             {
@@ -72,6 +73,59 @@ class Template:
 
     def __repr__(self):
         return f"<Template {self.name}({', '.join(self.params)})>"
+
+    def elementwise_tangent(self):
+        """The forward rule of an elementwise operation, read off its reverse rule.
+
+        An elementwise operation has a diagonal Jacobian, so each reverse
+        contribution `d[x] = unbroadcast(d[y] * e, x)` is also the forward
+        one with the roles swapped: `d[y] = d[x] * e` (the tangent keeps the
+        result's broadcast shape, nothing to reduce). None when a statement
+        is not of that form (a helper returning several adjoints, a branch).
+        """
+        result = self.params[0]
+        body = []
+        broadcasts = False
+        for stmt in self.body:
+            if not (isinstance(stmt, gast.Assign) and _is_d(stmt.targets[0])):
+                return None
+            param = _d_param(stmt.targets[0], self.name)
+            value = stmt.value
+            if (
+                isinstance(value, gast.Call)
+                and isinstance(value.func, gast.Name)
+                and value.func.id == "unbroadcast"
+                and len(value.args) == 2
+            ):
+                value = value.args[0]
+                broadcasts = True
+            reads_d = [n for n in gast.walk(value) if _is_d(n)]
+            if len(reads_d) != 1 or _d_param(reads_d[0], self.name) != result:
+                return None
+            value = copy.deepcopy(value)
+            for n in gast.walk(value):
+                if _is_d(n):
+                    n.slice = gast.Name(
+                        id=param, ctx=gast.Load(), annotation=None, type_comment=None
+                    )
+            target = gast.Subscript(
+                value=gast.Name(
+                    id="d", ctx=gast.Load(), annotation=None, type_comment=None
+                ),
+                slice=gast.Name(
+                    id=result, ctx=gast.Load(), annotation=None, type_comment=None
+                ),
+                ctx=gast.Store(),
+            )
+            body.append(gast.Assign(targets=[target], value=value, type_comment=None))
+        node = copy.deepcopy(self.node)
+        node.body = body
+        tangent = Template(
+            self.func, name=self.name, node=node, namespace=self.namespace
+        )
+        tangent.elementwise = True
+        tangent.broadcasts = broadcasts
+        return tangent
 
     def bind(self, result, args, keywords):
         """Map template parameters to atoms: result first, then the call's arguments."""

@@ -22,6 +22,8 @@ from tangent.rules.registry import (
     adjoint,
     attribute,
     d,
+    forward_rule,
+    linear,
     method,
     nondifferentiable,
 )
@@ -36,6 +38,8 @@ __all__ = [
     "adjoint",
     "attribute",
     "d",
+    "forward_rule",
+    "linear",
     "method",
     "nondifferentiable",
 ]

@@ -14,19 +14,31 @@ API users do):
     def sin(y, x):
         d[x] = d[y] * np.cos(x)
 
+    @tangent.forward_rule(np.sin)
+    def sin(y, x):
+        d[y] = d[x] * np.cos(x)
+
+    tangent.linear(np.sum, "a")        # the tangent of np.sum(a) is np.sum(da)
     tangent.nondifferentiable(np.argmax, np.floor)
+
+Forward rules are found by `RuleSet.lookup_forward(key)`: the registered
+one, else, for an elementwise operation, the one read off its reverse rule
+(`Template.elementwise_tangent`).
 """
 
 from __future__ import annotations
 
 import operator
 
+from transforms.forward import Linear
 from transforms.reverse import NONDIFFERENTIABLE
 from transforms.templates import Template
 
 __all__ = [
     "d",
     "adjoint",
+    "forward_rule",
+    "linear",
     "nondifferentiable",
     "method",
     "attribute",
@@ -148,13 +160,36 @@ class RuleSet:
 
     def __init__(self):
         self.reverse: dict = {}
+        self.forward: dict = {}
         self.runtime: dict = {}
+        self._derived: dict = {}  # reverse template -> forward read off it
 
     def lookup(self, key):
         try:
             return self.reverse.get(key)
         except TypeError:  # an unhashable callable
             return None
+
+    def lookup_forward(self, key):
+        """The forward rule of an operation: a `Template`, a `Linear`, or None."""
+        try:
+            rule = self.forward.get(key)
+        except TypeError:
+            return None
+        if rule is not None:
+            return rule
+        reverse = self.lookup(key)
+        elementwise = key[0] in ("BinOp", "UnaryOp") and key[1] not in (
+            "MatMult",
+            "FloorDiv",
+        )
+        if not isinstance(reverse, Template) or not (
+            elementwise or getattr(reverse, "elementwise", False)
+        ):
+            return None
+        if reverse not in self._derived:
+            self._derived[reverse] = reverse.elementwise_tangent()
+        return self._derived[reverse]
 
     def register(self, target, rule):
         self.reverse[key_of(target)] = rule
@@ -200,15 +235,60 @@ def adjoint(*targets, cheap=False, elementwise=False):
         template = Template(func)
         template.cheap = cheap or elementwise
         # ufuncs map their broadcast arguments elementwise by definition
-        template.elementwise = elementwise or any(
-            type(t).__name__ == "ufunc" for t in targets
-        )
+        # (generalized ufuncs such as np.matmul have a core signature: not)
+        template.elementwise = elementwise or any(_is_scalar_ufunc(t) for t in targets)
         template.cheap = template.cheap or template.elementwise
         for target in targets:
             RULES.register(target, template)
         return func
 
     return register
+
+
+def _is_scalar_ufunc(target) -> bool:
+    return (
+        type(target).__name__ == "ufunc" and getattr(target, "signature", None) is None
+    )
+
+
+def forward_rule(*targets, container=False):
+    """Register the decorated template as the forward (tangent) rule of each target.
+
+    The template has the reverse rule's parameters (the result first); each
+    `d[y] = ...` adds a contribution to the result's tangent `d[y]` and is
+    dropped when the tangent it reads is zero:
+
+        @forward_rule(np.multiply)
+        def multiply(y, x1, x2):
+            d[y] = d[x1] * x2
+            d[y] = d[x2] * x1
+
+    container: the result is a tuple (or list): contributions add item by item.
+    """
+
+    def register(func):
+        template = Template(func)
+        template.elementwise = any(_is_scalar_ufunc(t) for t in targets)
+        template.container = container
+        for target in targets:
+            RULES.forward[key_of(target)] = template
+        return func
+
+    return register
+
+
+def linear(*targets, args=("a",)):
+    """Declare operations linear in each argument named in `args`.
+
+    The tangent is the operation itself applied to each argument's tangent in
+    turn, the other arguments kept (`np.sum(a, axis=0)` -> `np.sum(da,
+    axis=0)`; `a @ b` -> `da @ b + a @ db`). `args` are the parameter names
+    of the operation's reverse rule.
+    """
+    rule = Linear(args)
+    for target in targets:
+        RULES.forward[key_of(target)] = rule
+    return targets[0] if len(targets) == 1 else None
 
 
 def nondifferentiable(*targets):

@@ -1634,3 +1634,335 @@ def einsum_grad_adjoint(c, g, subscripts, k, j, *operands):
     if j == -1:
         return unbroadcast(as_grad(np.einsum(subscripts, *ops), g), g)
     return einsum_grad(g, subscripts, j, *ops)
+
+
+# ----- Forward (tangent) helpers -----
+# Helpers of forward rules: each takes the tangent of one argument and gives
+# its contribution to the tangent of the result (the result's shape).
+
+
+def weighted_sum(t, weights, axis=None, keepdims=False):
+    """Tangent of a reduction whose reverse rule spreads `g` as `g * weights`.
+
+    For max, var, norm, median, ... the gradient of each reduced entry is a
+    weight on the input entries; the tangent is their weighted sum.
+    """
+    return np.sum(t * weights, axis=axis, keepdims=keepdims)
+
+
+def nan_weighted_sum(t, x, weights, axis=None, keepdims=False):
+    """`weighted_sum` over the entries of `x` that are not NaN."""
+    keep = ~np.isnan(x)
+    return np.sum(
+        np.where(keep, t * np.where(keep, weights, 0.0), 0.0),
+        axis=axis,
+        keepdims=keepdims,
+    )
+
+
+def extremum_share(t, x, other, larger=True, ignore_nan=False):
+    """Tangent of maximum(x, other) from `x`'s tangent: all of it where `x` wins, half on ties."""
+    x = np.asarray(x)
+    other = np.asarray(other)
+    wins = x > other if larger else x < other
+    ties = x == other
+    if ignore_nan:  # fmax/fmin: a NaN loses to a number
+        wins = (wins | np.isnan(other)) & ~np.isnan(x)
+    share = np.where(wins, 1.0, np.where(ties, 0.5, 0.0))
+    return t * share
+
+
+def clip_bound_tangent(t, a, lo, hi, upper):
+    """Tangent of clip(a, lo, hi) from the tangent of a bound: where the bound is taken."""
+    a = np.asarray(a)
+    below = np.zeros(a.shape, bool) if lo is None else a < lo
+    above = np.zeros(a.shape, bool) if hi is None else a > hi
+    if lo is not None and hi is not None:
+        below = below & ~above
+    return np.where(above if upper else below, t, 0.0)
+
+
+def sort_tangent(t, x, axis=-1, kth=None):
+    """Tangent of sort (or partition at `kth`): the tangent, permuted alike."""
+    if axis is None:
+        t, x, axis = np.ravel(t), np.ravel(x), -1
+    order = (
+        np.argsort(x, axis=axis, kind="stable")
+        if kth is None
+        else np.argpartition(x, kth, axis=axis)
+    )
+    return np.take_along_axis(np.broadcast_to(t, np.shape(x)), order, axis=axis)
+
+
+def cumprod_tangent(t, y, x, axis=None):
+    """Tangent of cumprod: sum over j <= i of y_i / x_j * t_j (products skipping x_j)."""
+    x = np.asarray(x, dtype=float)
+    if axis is None:
+        t, x, y, axis = np.ravel(t), np.ravel(x), np.ravel(y), 0
+    x = np.moveaxis(x, axis, -1)
+    t = np.moveaxis(np.broadcast_to(t, np.shape(np.moveaxis(x, -1, axis))), axis, -1)
+    n = x.shape[-1]
+    out = np.zeros(x.shape)
+    for j in range(n):
+        others = x.copy()
+        others[..., j] = 1.0
+        partial = np.cumprod(others, axis=-1) * t[..., j : j + 1]
+        partial[..., :j] = 0.0
+        out = out + partial
+    return np.moveaxis(out, -1, axis)
+
+
+def multi_dot_tangent(ts, arrays):
+    """Tangent of multi_dot(arrays): each factor's tangent in turn (product rule)."""
+    out = 0.0
+    for i, t in enumerate(ts):
+        if isinstance(t, float) and t == 0.0:
+            continue
+        factors = list(arrays)
+        factors[i] = t
+        out = out + np.linalg.multi_dot(factors)
+    return out
+
+
+def cholesky_tangent(t, L, upper=False):
+    """Tangent of the Cholesky factor: L Phi(L^-1 dA L^-T), Phi the lower half."""
+    if upper:
+        L = np.swapaxes(L, -1, -2)
+    inner = np.linalg.solve(L, np.swapaxes(np.linalg.solve(L, t), -1, -2))
+    phi = np.tril(inner, -1) + 0.5 * np.tril(np.triu(inner))
+    dL = L @ phi
+    return np.swapaxes(dL, -1, -2) if upper else dL
+
+
+def eigh_tangent(t, w_v, eigenvalues_only=False):
+    """Tangent of eigh: dw = diag(V^T dA V); dV = V (F * (V^T dA V)), F_ij = 1/(w_j - w_i)."""
+    w, v = w_v if not eigenvalues_only else w_v
+    vt = np.swapaxes(v, -1, -2)
+    inner = vt @ ((t + np.swapaxes(t, -1, -2)) / 2.0) @ v
+    dw = np.diagonal(inner, axis1=-2, axis2=-1)
+    if eigenvalues_only:
+        return dw
+    gap = w[..., None, :] - w[..., :, None]
+    n = w.shape[-1]
+    off = ~np.eye(n, dtype=bool)
+    f = np.where(off, 1.0 / np.where(off, gap, 1.0), 0.0)
+    return dw, v @ (f * inner)
+
+
+def svdvals_tangent(t, x):
+    """Tangent of the singular values: diag(U^T dA V)."""
+    u, _, vh = np.linalg.svd(x, full_matrices=False)
+    return np.diagonal(
+        np.swapaxes(u, -1, -2) @ t @ np.swapaxes(vh, -1, -2), axis1=-2, axis2=-1
+    )
+
+
+def matrix_power_tangent(t, a, n):
+    """Tangent of a**n (matrix power): sum of a^k dA a^(n-1-k); through inv for n < 0."""
+    if n < 0:
+        inv = np.linalg.inv(a)
+        return (
+            -matrix_power_tangent(inv @ t @ inv, inv, -n) if n != -1 else -inv @ t @ inv
+        )
+    out = np.zeros(np.shape(a))
+    for k in range(n):
+        out = out + np.linalg.matrix_power(a, k) @ t @ np.linalg.matrix_power(
+            a, n - 1 - k
+        )
+    return out
+
+
+def pad_tangent(t, pad_width, mode="constant", reflect_type="even"):
+    """Tangent of pad for the padded array: the same padding of its tangent, zeros for constants."""
+    if mode == "constant" or mode == "empty":
+        return np.pad(t, pad_width, mode="constant")
+    if mode in ("reflect", "symmetric"):
+        return np.pad(t, pad_width, mode=mode, reflect_type=reflect_type)
+    return np.pad(t, pad_width, mode=mode)
+
+
+def diff_tangent(t, a, n=1, axis=-1, prepend=None, append=None, part="a"):
+    """Tangent of diff(a, n, axis, prepend, append) from the tangent `t` of one part.
+
+    The other parts count as zeros: diff is linear in a, prepend and append
+    together.
+    """
+    parts = {
+        "a": np.zeros(np.shape(a)),
+        "prepend": None if prepend is None else np.zeros(np.shape(prepend)),
+        "append": None if append is None else np.zeros(np.shape(append)),
+    }
+    parts[part] = t
+    extra = {k: parts[k] for k in ("prepend", "append") if parts[k] is not None}
+    return np.diff(parts["a"], n, axis=axis, **extra)
+
+
+def average_weights_tangent(t, y, a, axis=None, weights=None, keepdims=False):
+    """Tangent of average(a, weights=w) from w's tangent: (sum(dw a) - y sum(dw)) / sum(w)."""
+    a = np.asarray(a, dtype=float)
+    w = np.broadcast_to(weights, a.shape) if np.ndim(weights) == a.ndim else weights
+    t = np.broadcast_to(t, np.shape(w))
+    if axis is not None and np.ndim(weights) == 1 and a.ndim > 1:
+        shape = [1] * a.ndim
+        shape[axis] = -1
+        w, t = np.reshape(w, shape), np.reshape(t, shape)
+    total = np.sum(w * np.ones(a.shape), axis=axis, keepdims=True)
+    y_kept = np.sum(a * w, axis=axis, keepdims=True) / total
+    out = np.sum((a - y_kept) * t * np.ones(a.shape), axis=axis, keepdims=keepdims) / (
+        total if keepdims else np.squeeze(total, axis=axis)
+    )
+    return out
+
+
+def unless_same(y, k, which, value):
+    """`value`, or zeros of `y`'s shape when the gradient for argument `k` reads only its shape.
+
+    The gradient of a product with respect to one factor does not depend on
+    that factor's values, so its tangent in that factor is zero.
+    """
+    return np.zeros(np.shape(y)) if k == which else value
+
+
+def cast_tangent(t, dtype):
+    """Tangent of x.astype(dtype): zero for integer or boolean casts."""
+    if not np.issubdtype(np.dtype(dtype), np.inexact):
+        return np.zeros(np.shape(t))
+    return np.asarray(t).astype(dtype)
+
+
+def interp_xp_tangent(t, x, xp, fp):
+    """Tangent of interp(x, xp, fp) from the knots' tangent: the knots' shift."""
+    x, xp, fp = np.asarray(x), np.asarray(xp), np.asarray(fp)
+    j = np.clip(np.searchsorted(xp, x, side="right") - 1, 0, len(xp) - 2)
+    h = xp[j + 1] - xp[j]
+    w = (x - xp[j]) / h
+    slope = (fp[j + 1] - fp[j]) / h
+    inside = (x >= xp[0]) & (x <= xp[-1])
+    return np.where(inside, -slope * ((1 - w) * t[j] + w * t[j + 1]), 0.0)
+
+
+def interp_fp_tangent(t, x, xp, left=None, right=None):
+    """Tangent of interp(x, xp, fp) from the values' tangent (given edges are constants)."""
+    return np.interp(
+        x,
+        xp,
+        t,
+        left=None if left is None else 0.0,
+        right=None if right is None else 0.0,
+    )
+
+
+def pad_value_tangent(t, array, pad_width):
+    """Tangent of pad(array, ..., constant_values=c) from the tangent of `c`."""
+    return np.pad(np.zeros(np.shape(array)), pad_width, constant_values=t)
+
+
+def slogdet_tangent(t, a, y):
+    """Tangent of slogdet: the sign does not move; log|det| moves by tr(a^-1 da)."""
+    dlog = np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+    return type(y)(np.zeros(np.shape(y[0])), dlog)
+
+
+def cumulative_prod_tangent(t, y, x, axis=None, include_initial=False):
+    """Tangent of np.cumulative_prod (cumprod, optionally after a leading 1)."""
+    axis = 0 if axis is None else axis
+    inner = cumprod_tangent(t, np.cumprod(x, axis=axis), x, axis)
+    if include_initial:
+        pad = [(0, 0)] * np.ndim(x)
+        pad[axis] = (1, 0)
+        inner = np.pad(inner, pad)
+    return inner
+
+
+def svd_tangent(t, a, y, full_matrices=True, compute_uv=True):
+    """Tangent of the SVD a = U S Vh (reduced; full for square matrices)."""
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    v = np.swapaxes(vh, -1, -2)
+    ut = np.swapaxes(u, -1, -2)
+    dp = ut @ t @ v
+    ds = np.diagonal(dp, axis1=-2, axis2=-1)
+    if not compute_uv:
+        return ds
+    m, n = np.shape(a)[-2:]
+    s2 = s[..., None, :] ** 2 - s[..., :, None] ** 2
+    k = s.shape[-1]
+    off = ~np.eye(k, dtype=bool)
+    f = np.where(off, 1.0 / np.where(off, s2, 1.0), 0.0)
+    S = s[..., None, :] * np.eye(k)
+    dpt = np.swapaxes(dp, -1, -2)
+    du = u @ (f * (dp @ S + S @ dpt))
+    dv = v @ (f * (S @ dp + dpt @ S))
+    sinv = (1.0 / s)[..., None, :]
+    if m > k:
+        du = du + (t @ v - u @ (ut @ t @ v)) * sinv
+    if n > k:
+        tt = np.swapaxes(t, -1, -2)
+        dv = dv + (tt @ u - v @ (np.swapaxes(v, -1, -2) @ tt @ u)) * sinv
+    if full_matrices and m != n:
+        # the completing columns move so as to stay orthogonal to the others
+        uf, _, vhf = y
+        if m > k:
+            extra = uf[..., :, k:]
+            du = np.concatenate([du, -u @ (np.swapaxes(du, -1, -2) @ extra)], axis=-1)
+        if n > k:
+            extra = np.swapaxes(vhf, -1, -2)[..., :, k:]
+            dv = np.concatenate([dv, -v @ (np.swapaxes(dv, -1, -2) @ extra)], axis=-1)
+    return type(y)(du, ds, np.swapaxes(dv, -1, -2))
+
+
+def qr_tangent(t, a, y, mode="reduced"):
+    """Tangent of a = QR (reduced, m >= n): X = Q^T dA R^-1, dR = (X - rho) R."""
+    q, r = np.linalg.qr(a)
+    m, n = np.shape(a)[-2:]
+    if m < n:  # a = Q [R1 R2]: the square part, then R2 = Q^T A2
+        dq, dr1 = qr_tangent(t[..., :m], a[..., :m], y, "reduced")
+        qt = np.swapaxes(q, -1, -2)
+        dr2 = np.swapaxes(dq, -1, -2) @ a[..., m:] + qt @ t[..., m:]
+        dr = np.concatenate([dr1, dr2], axis=-1)
+        return dr if mode == "r" else type(y)(dq, dr)
+    qt = np.swapaxes(q, -1, -2)
+    rinv_t = np.swapaxes(np.linalg.inv(r), -1, -2)
+    x = qt @ t @ np.swapaxes(rinv_t, -1, -2)
+    low = np.tril(x, -1)
+    rho = low - np.swapaxes(low, -1, -2)
+    dr = (x - rho) @ r
+    if mode == "r":
+        return dr
+    dq = q @ rho + (t - q @ (qt @ t)) @ np.swapaxes(rinv_t, -1, -2)
+    return type(y)(dq, dr)
+
+
+def pinv_tangent(t, a, y):
+    """Tangent of the pseudo-inverse (of a matrix of full rank)."""
+    p = y
+    pt = np.swapaxes(p, -1, -2)
+    tt = np.swapaxes(t, -1, -2)
+    m, n = np.shape(a)[-2:]
+    out = -p @ t @ p
+    out = out + p @ pt @ tt @ (np.eye(m) - a @ p)
+    out = out + (np.eye(n) - p @ a) @ tt @ pt @ p
+    return out
+
+
+def lstsq_tangent(ta, tb, a, b, y):
+    """Tangent of lstsq(a, b): of the solution, the residuals and the singular values."""
+    x, residuals, rank, s = y
+    p = np.linalg.pinv(a)
+    dx = 0.0
+    if tb is not None:
+        dx = dx + p @ tb
+    if ta is not None:
+        dx = dx + pinv_tangent(ta, a, p) @ b
+    r = b - a @ x
+    dr = -(a @ dx)
+    if tb is not None:
+        dr = dr + tb
+    if ta is not None:
+        dr = dr - ta @ x
+    dres = (
+        2.0 * np.sum(r * dr, axis=0)
+        if np.size(residuals)
+        else np.zeros(np.shape(residuals))
+    )
+    ds = svdvals_tangent(ta, a) if ta is not None else np.zeros(np.shape(s))
+    return (dx, dres, 0, ds)
