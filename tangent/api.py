@@ -12,11 +12,21 @@ from __future__ import annotations
 import builtins
 import functools
 import inspect
+import keyword
+import operator
 import threading
+
+import gast
 
 from tangent.rules import RULES
 from transforms import codegen
-from transforms.errors import BadWrtError, TransformError
+from transforms.errors import (
+    BadArgumentsError,
+    BadWrtError,
+    ShapeMismatchError,
+    TransformError,
+)
+from transforms.naming import sanitize
 from transforms.parsing import parse_function
 from transforms.pipeline import gradient_ast
 from transforms.quoting import to_source as _to_source
@@ -74,6 +84,23 @@ def _namespace(func):
 
 
 def _unwrap(f):
+    from tangent.custom import custom_vjp
+
+    if isinstance(f, custom_vjp):
+        if f.forward is None or f.backward is None:
+            raise TransformError(
+                "custom_vjp function has no backward",
+                function=f.func.__name__,
+                construct=f"custom_vjp {f.func.__name__}",
+                hint="call f.defvjp(f_fwd, f_bwd) before differentiating",
+            )
+        raise TransformError(
+            "cannot differentiate a custom_vjp function itself",
+            function=f.func.__name__,
+            construct=f"custom_vjp {f.func.__name__}",
+            hint="differentiate a function that calls it (its backward is used "
+            "there), or call its backward directly",
+        )
     f = inspect.unwrap(f)
     if isinstance(f, functools.partial):
         raise TransformError(
@@ -106,23 +133,81 @@ def _unwrap(f):
 
 
 def _normalize_wrt(wrt, f=None):
-    if isinstance(wrt, (int, str)) and not isinstance(wrt, bool):
-        return (wrt,)
+    """`wrt` as a tuple of positional indices and parameter names, checked against
+    `f`'s signature when `f` is given."""
+    if _is_index(wrt) or isinstance(wrt, str):
+        wrt = (wrt,)
     if isinstance(wrt, list):
         wrt = tuple(wrt)
-    if not isinstance(wrt, tuple) or any(
-        isinstance(w, bool) or not isinstance(w, (int, str)) for w in wrt
+    if not isinstance(wrt, tuple) or not all(
+        _is_index(w) or isinstance(w, str) for w in wrt
     ):
-        code = getattr(f, "__code__", None)
-        raise BadWrtError(
+        raise _bad_wrt(
+            f,
             "wrt must be an index, a parameter name, or a tuple of them",
-            function=getattr(f, "__name__", None),
-            filename=code.co_filename if code else None,
-            lineno=code.co_firstlineno if code else None,
-            construct=f"wrt={wrt!r}",
-            hint="e.g. wrt=(0, 1) or wrt=('w', 'b')",
+            f"wrt={wrt!r}",
+            "e.g. wrt=(0, 1) or wrt=('w', 'b')",
         )
+    wrt = tuple(w if isinstance(w, str) else operator.index(w) for w in wrt)
+    if inspect.isfunction(f):
+        _check_wrt(f, wrt)
     return wrt
+
+
+def _is_index(w) -> bool:
+    return not isinstance(w, bool) and hasattr(type(w), "__index__")
+
+
+def _bad_wrt(f, message, construct=None, hint=None):
+    code = getattr(f, "__code__", None)
+    return BadWrtError(
+        message,
+        function=getattr(f, "__name__", None),
+        filename=code.co_filename if code else None,
+        lineno=code.co_firstlineno if code else None,
+        construct=construct,
+        hint=hint,
+    )
+
+
+def _check_wrt(f, wrt):
+    """Every entry of `wrt` names a positional parameter of `f`."""
+    params = inspect.signature(f).parameters.values()
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+        return  # refused as a construct by the fence, which says more
+    positional = [
+        p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    listed = ", ".join(positional) or "none"
+    if not wrt:
+        raise _bad_wrt(
+            f, "wrt is empty", None, f"list at least one parameter of: {listed}"
+        )
+    for w in wrt:
+        if isinstance(w, int) and not -len(positional) <= w < len(positional):
+            raise _bad_wrt(
+                f,
+                f"wrt index {w} is out of range",
+                f"the function has {len(positional)} positional parameters: {listed}",
+                "count positional parameters from 0",
+            )
+        if isinstance(w, str) and w not in positional:
+            kinds = {p.name: p.kind for p in params}
+            if kinds.get(w) == inspect.Parameter.KEYWORD_ONLY:
+                message = f"wrt names the keyword-only parameter '{w}'"
+            elif kinds.get(w) in (
+                inspect.Parameter.VAR_POSITIONAL,
+                inspect.Parameter.VAR_KEYWORD,
+            ):
+                message = f"wrt names the star parameter '{w}'"
+            else:
+                message = f"wrt names no parameter '{w}'"
+            raise _bad_wrt(
+                f,
+                message,
+                f"positional parameters: {listed}",
+                "wrt lists positional parameters, by index or by name",
+            )
 
 
 def _register_location(generated, primal, info):
@@ -136,19 +221,101 @@ def _register_location(generated, primal, info):
     )
 
 
+_MISSING = object()
+
+
+def _fingerprint(value):
+    """What the compiler may have read from a global's value when it generated code.
+
+    Rules are chosen by the identity of functions and modules, and scalar
+    inference reads the kind of a constant (number, array shape and dtype);
+    the values of numbers and arrays are read live by the generated code.
+    """
+    import numpy as np
+
+    if value is _MISSING:
+        return ("missing",)
+    if isinstance(value, (bool, int, float, complex, np.generic)):
+        return ("number", type(value))
+    if isinstance(value, np.ndarray):
+        return ("array", value.shape, value.dtype.str)
+    if isinstance(value, (str, bytes)) or value is None:
+        return ("constant", type(value), value)
+    return ("object", value)  # held, so that its identity cannot be reused
+
+
+def _same_fingerprint(a, b) -> bool:
+    if a[0] == "object" or b[0] == "object":
+        return a[0] == b[0] and a[1] is b[1]
+    return a == b
+
+
+def _lookup(holder, path):
+    """The current value of a dependency: a global (or builtin) name, a closure cell or
+    a function's code, followed by attributes (read statically: no property or `__getattr__` runs)."""
+    if isinstance(holder, dict):
+        value = holder.get(path[0], _MISSING)
+        if value is _MISSING:
+            value = vars(builtins).get(path[0], _MISSING)
+    elif inspect.isfunction(holder):
+        value = holder.__code__
+    else:
+        try:
+            value = holder.cell_contents
+        except ValueError:
+            return _MISSING
+    for attr in path[1:]:
+        if value is _MISSING:
+            return _MISSING
+        try:
+            value = inspect.getattr_static(value, attr)
+        except AttributeError:
+            return _MISSING
+    return value
+
+
+def _dependencies(f, node):
+    """What the gradient of `f` is generated from, besides `f.__code__`: every global
+    name `node` reads and every attribute chain on it (`np.tanh`, `cfg.act`), `f`'s
+    closure cells and its code, each with its fingerprint at generation time."""
+    paths = set()
+    for n in gast.walk(node):
+        chain = []
+        while isinstance(n, gast.Attribute):
+            chain.append(n.attr)
+            n = n.value
+        if isinstance(n, gast.Name):
+            for k in range(min(len(chain), 3) + 1):
+                paths.add((n.id, *reversed(chain[len(chain) - k :])))
+    deps = []
+    for path in sorted(paths):
+        deps.append((f.__globals__, path, _fingerprint(_lookup(f.__globals__, path))))
+    for cell in f.__closure__ or ():
+        deps.append((cell, ("",), _fingerprint(_lookup(cell, ("",)))))
+    deps.append((f, ("__code__",), _fingerprint(f.__code__)))
+    return deps
+
+
 def _fresh(entry) -> bool:
-    """A cache entry is fresh while every function it was built from is still bound."""
-    for ns, name, obj in entry["deps"]:
-        if ns.get(name) is not obj:
+    """A cache entry is fresh while everything it was generated from is unchanged:
+    the code of every function, the bindings of the names they read (a function
+    or module by identity, a constant by its kind), and their closure cells."""
+    for holder, path, fingerprint in entry["deps"]:
+        if not _same_fingerprint(_fingerprint(_lookup(holder, path)), fingerprint):
             return False
     return True
+
+
+def _one_line(text: str) -> str:
+    """A header comment stays one line whatever a function's name or file holds."""
+    return " ".join(text.split())
 
 
 def _build(f, wrt, options):
     """Generate and compile the gradient of `f` (no caching)."""
     node, info = parse_function(f)
     namespace, cells = _namespace(f)
-    deps = []
+    deps = _dependencies(f, node)
     call_gradient = _call_gradient_factory(f, deps, options)
 
     result = gradient_ast(
@@ -165,7 +332,10 @@ def _build(f, wrt, options):
     )
     text = codegen.to_source(result.node)
     free = dict(result.imports)
-    header = f"# Generated by tangent: the gradient of {f.__name__} ({info.filename}:{info.first_line})"
+    header = _one_line(
+        f"# Generated by tangent: the gradient of {f.__name__} "
+        f"({info.filename}:{info.first_line})"
+    )
     func = codegen.compile_function(
         text, result.name, f.__globals__, free=free, cells=cells, header=header
     )
@@ -184,16 +354,21 @@ def _build(f, wrt, options):
     return func, deps
 
 
+def _identifier(text) -> str:
+    """`text` if it is a plain identifier, else a sanitized one: a function's
+    `__name__` can be set to anything and must never reach generated code as is."""
+    if isinstance(text, str) and text.isidentifier() and not keyword.iskeyword(text):
+        return text
+    return sanitize(text if isinstance(text, str) else "g")
+
+
 def _call_gradient_factory(f, deps, options):
     """The callback through which the compiler gets the gradients of `f`'s helpers."""
 
     def call_gradient(g, active_params, stmt):
         g = _unwrap(g)
-        name = getattr(g, "__name__", "g")
-        for var, val in f.__globals__.items():
-            if val is g:
-                deps.append((f.__globals__, var, g))
-                break
+        name = _identifier(getattr(g, "__name__", None))
+        # the name `f` calls `g` by is one of `f`'s dependencies already
         params = list(inspect.signature(g).parameters)
         preferred = f"d{name}"
         if list(active_params) != params:
@@ -224,6 +399,17 @@ def _seed_name(g):
     return seed_name(node, set(RULES.runtime))
 
 
+def _internal_error(f, exc):
+    code = f.__code__
+    return TransformError(
+        f"internal error while differentiating: {type(exc).__name__}: {exc}",
+        function=f.__name__,
+        filename=code.co_filename,
+        lineno=code.co_firstlineno,
+        hint="please report this with the function's source",
+    )
+
+
 def _gradient(f, wrt, options):
     f = _unwrap(f)
     wrt = _normalize_wrt(wrt, f)
@@ -242,14 +428,7 @@ def _gradient(f, wrt, options):
         except TransformError:
             raise
         except Exception as exc:  # a bug of ours: say so, with where it happened
-            code = f.__code__
-            raise TransformError(
-                f"internal error while differentiating: {type(exc).__name__}: {exc}",
-                function=f.__name__,
-                filename=code.co_filename,
-                lineno=code.co_firstlineno,
-                hint="please report this with the function's source",
-            ) from exc
+            raise _internal_error(f, exc) from exc
         finally:
             _in_progress.pop(joint_key, None)
         deferred.func = func
@@ -318,19 +497,24 @@ def _split_functions(f, n):
             return entry["func"]
         node, info = parse_function(f)
         namespace, cells = _namespace(f)
-        deps = []
-        result = gradient_ast(
-            node,
-            info,
-            tuple(range(n)),
-            RULES,
-            namespace,
-            _call_gradient_factory(f, deps, {"optimized": True}),
-            returns="value_grads",
-            check_scalar=False,
-            reserved=set(RULES.runtime),
-            split=True,
-        )
+        deps = _dependencies(f, node)
+        try:
+            result = gradient_ast(
+                node,
+                info,
+                tuple(range(n)),
+                RULES,
+                namespace,
+                _call_gradient_factory(f, deps, {"optimized": True}),
+                returns="value_grads",
+                check_scalar=False,
+                reserved=set(RULES.runtime),
+                split=True,
+            )
+        except TransformError:
+            raise
+        except Exception as exc:
+            raise _internal_error(f, exc) from exc
         where = f"({info.filename}:{info.first_line})"
         pair = []
         for node_, name_, what in (
@@ -344,7 +528,9 @@ def _split_functions(f, n):
                 f.__globals__,
                 free=dict(result.imports),
                 cells=cells,
-                header=f"# Generated by tangent: the {what} of {f.__name__} {where}",
+                header=_one_line(
+                    f"# Generated by tangent: the {what} of {f.__name__} {where}"
+                ),
             )
             func.__tangent__ = {
                 "primal": f,
@@ -356,25 +542,125 @@ def _split_functions(f, n):
         return tuple(pair)
 
 
+def _where(f) -> dict:
+    code = f.__code__
+    return {
+        "function": f.__name__,
+        "filename": code.co_filename,
+        "lineno": code.co_firstlineno,
+    }
+
+
+def _check_primals(f, primals, what):
+    """The primals of `vjp`/`jvp` are `f`'s first positional arguments: at least
+    one, no more than its positional parameters, and one for each without a default."""
+    params = [
+        p
+        for p in inspect.signature(f).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    names = ", ".join(p.name for p in params)
+    if not primals:
+        raise BadArgumentsError(
+            f"{what} needs at least one primal",
+            **_where(f),
+            hint=f"pass the values of the parameters to differentiate ({names})",
+        )
+    if len(primals) > len(params):
+        raise BadArgumentsError(
+            f"{what} got {len(primals)} primals, but the function has "
+            f"{len(params)} positional parameters ({names})",
+            **_where(f),
+            hint="pass one primal per positional parameter",
+        )
+    missing = [
+        p.name for p in params[len(primals) :] if p.default is inspect.Parameter.empty
+    ]
+    if missing:
+        raise BadArgumentsError(
+            f"{what} got no primal for the parameter(s) {', '.join(missing)}",
+            **_where(f),
+            hint="the primals are the function's first positional arguments; "
+            "close over the other values or give them defaults",
+        )
+
+
+def _check_like(f, value, given, what, of, path=""):
+    """`given` (a cotangent or tangent) has the structure and shape of `value`."""
+    import numpy as np
+
+    here = f"{what}{path}"
+    if isinstance(value, (tuple, list)):
+        if not isinstance(given, (tuple, list)) or len(given) != len(value):
+            raise ShapeMismatchError(
+                f"the {here} must be a tuple of {len(value)} values, like {of}{path}",
+                **_where(f),
+                construct=f"got {_describe_value(given)}",
+                hint=f"give one {what} per element of {of}",
+            )
+        for i, (v, g) in enumerate(zip(value, given, strict=True)):
+            _check_like(f, v, g, what, of, f"{path}[{i}]")
+        return
+    if isinstance(value, dict):
+        if not isinstance(given, dict) or set(given) != set(value):
+            raise ShapeMismatchError(
+                f"the {here} must be a dict with the keys of {of}{path} "
+                f"({', '.join(map(repr, value))})",
+                **_where(f),
+                construct=f"got {_describe_value(given)}",
+                hint=f"give one {what} per key of {of}",
+            )
+        for k in value:
+            _check_like(f, value[k], given[k], what, of, f"{path}[{k!r}]")
+        return
+    try:
+        array = np.asarray(given)
+    except Exception:
+        array = None
+    if (
+        given is None
+        or array is None
+        or not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_)
+    ):
+        raise ShapeMismatchError(
+            f"the {here} must be a number or a numeric array",
+            **_where(f),
+            construct=f"got {_describe_value(given)}",
+            hint=f"give an array of the shape of {of}{path}: {np.shape(value)}",
+        )
+    if array.shape != np.shape(value):
+        raise ShapeMismatchError(
+            f"the {here} has shape {array.shape}, but {of}{path} has shape "
+            f"{np.shape(value)}",
+            **_where(f),
+            hint=f"give an array of shape {np.shape(value)}",
+        )
+
+
+def _describe_value(value) -> str:
+    import numpy as np
+
+    if isinstance(value, (tuple, list, dict)):
+        return f"a {type(value).__name__} of {len(value)}"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    return f"a {type(value).__name__}"
+
+
 def vjp(f, *primals):
     """Return `(out, pullback)`; `pullback(cotangent)` gives one gradient per primal.
 
     Split motion: a generated forward function runs `f` and saves what the
     backward sweep needs; the generated pullback reads only that.
     """
-    import numpy as np
-
     f = _unwrap(f)
     n = len(primals)
+    _check_primals(f, primals, "vjp")
     forward, backward = _split_functions(f, n)
     out, saved = forward(*primals)
 
     def pullback(cotangent):
-        if np.shape(cotangent) != np.shape(out):
-            raise ValueError(
-                f"vjp: the cotangent has shape {np.shape(cotangent)}, but the output has "
-                f"shape {np.shape(out)}"
-            )
+        _check_like(f, out, cotangent, "cotangent", "the output")
         grads = backward(saved, cotangent)
         return grads if n > 1 else (grads,)
 

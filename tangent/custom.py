@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 
 from tangent.rules.registry import nondifferentiable
+from transforms.errors import ShapeMismatchError, TransformError
 
 __all__ = ["custom_vjp", "stop_gradient"]
 
@@ -39,6 +40,13 @@ class custom_vjp:  # noqa: N801  (used as a decorator, like JAX's)
     """Wrap a function so that tangent uses a user-given backward for it."""
 
     def __init__(self, func):
+        if not callable(func):
+            raise TransformError(
+                "custom_vjp wraps a function",
+                function=repr(func),
+                construct=type(func).__name__,
+                hint="use @tangent.custom_vjp on a def",
+            )
         functools.update_wrapper(self, func)
         self.func = func
         self.forward = None
@@ -51,28 +59,46 @@ class custom_vjp:  # noqa: N801  (used as a decorator, like JAX's)
         """Give the forward `fwd(*args) -> (value, residuals)` and the backward
         `bwd(residuals, cotangent) -> tuple of one adjoint per argument`.
         Usable as `f.defvjp(fwd, bwd)`."""
+        for role, given in (("forward", forward), ("backward", backward)):
+            if not callable(given):
+                raise TransformError(
+                    f"the {role} given to defvjp is not a function",
+                    function=self.func.__name__,
+                    construct=f"{role}={given!r}",
+                    hint="call f.defvjp(f_fwd, f_bwd) with two functions",
+                )
         self.forward = forward
         self.backward = backward
         return forward
 
     def tangent_backward(self, cotangent, *args):
         """The adjoints of `args` given the output's adjoint (called by generated code)."""
-        if self.forward is None or self.backward is None:
-            from transforms.errors import TransformError
+        import numpy as np
 
+        if self.forward is None or self.backward is None:
             raise TransformError(
                 "custom_vjp function has no backward",
                 function=self.func.__name__,
+                construct=f"custom_vjp {self.func.__name__}",
                 hint="call f.defvjp(f_fwd, f_bwd) before differentiating",
             )
         _, residuals = self.forward(*args)
         grads = self.backward(residuals, cotangent)
         if not isinstance(grads, tuple) or len(grads) != len(args):
-            from transforms.errors import TransformError
-
             raise TransformError(
                 f"the backward of a custom_vjp function must return a tuple of "
                 f"{len(args)} adjoints, one per argument",
                 function=self.func.__name__,
+                construct=f"{getattr(self.backward, '__name__', 'backward')} "
+                f"returned {type(grads).__name__}",
+                hint="return (adjoint_of_x,) for one argument, a tuple for several",
             )
+        for i, (g, a) in enumerate(zip(grads, args, strict=True)):
+            if g is not None and np.shape(g) != np.shape(a):
+                raise ShapeMismatchError(
+                    f"the backward of a custom_vjp function returned an adjoint of "
+                    f"shape {np.shape(g)} for argument {i}, of shape {np.shape(a)}",
+                    function=self.func.__name__,
+                    hint="each adjoint has the shape of its argument",
+                )
         return grads

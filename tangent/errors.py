@@ -5,9 +5,11 @@ construct, and gives a one-line hint.
 """
 
 from transforms.errors import (
+    BadArgumentsError,
     BadWrtError,
     NonScalarOutputError,
     NoRuleError,
+    ShapeMismatchError,
     TemplateError,
     UnsupportedConstructError,
 )
@@ -20,4 +22,6 @@ __all__ = [
     "NonScalarOutputError",
     "BadWrtError",
     "TemplateError",
+    "ShapeMismatchError",
+    "BadArgumentsError",
 ]

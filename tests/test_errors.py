@@ -7,11 +7,17 @@ asserted exactly.
 """
 
 import functools
+import importlib.util
 import os
+import sys
+import textwrap
+import types
 
 import fixtures_functions as fx
 import numpy as np
 import pytest
+import refusal_fixtures as rf
+from oracle import check_grads, numerical_grad
 
 import tangent
 from tangent import (
@@ -21,15 +27,29 @@ from tangent import (
     TangentError,
     UnsupportedConstructError,
 )
+from tangent.errors import BadArgumentsError, ShapeMismatchError
+from transforms import fence
 
 FIXTURES_FILE = os.path.abspath(fx.__file__)
-with open(FIXTURES_FILE) as _fh:
-    _LINES = _fh.read().splitlines()
+MORE_FIXTURES_FILE = os.path.abspath(rf.__file__)
 
 
-def marker_line(marker):
+def _lines(path):
+    with open(path) as fh:
+        return fh.read().splitlines()
+
+
+_LINES = {
+    FIXTURES_FILE: _lines(FIXTURES_FILE),
+    MORE_FIXTURES_FILE: _lines(MORE_FIXTURES_FILE),
+}
+
+
+def marker_line(marker, path=FIXTURES_FILE):
     """The line number of the fixture line ending with `# <-- marker`."""
-    found = [i + 1 for i, line in enumerate(_LINES) if line.endswith(f"# <-- {marker}")]
+    found = [
+        i + 1 for i, line in enumerate(_LINES[path]) if line.endswith(f"# <-- {marker}")
+    ]
     assert len(found) == 1, marker
     return found[0]
 
@@ -286,3 +306,443 @@ def test_every_error_type_derives_from_tangent_error():
         assert issubclass(cls, TangentError)
     assert issubclass(NonScalarOutputError, ValueError)
     assert issubclass(BadWrtError, ValueError)
+
+
+# ----- more refusals (refusal_fixtures.py) -----
+
+# (function, marker, words the construct is named by); each refused by the fence
+# or by normalization with an UnsupportedConstructError
+MORE_REFUSED = [
+    (rf.uses_yield_from, "yield from", "yield from"),
+    (rf.uses_set_comprehension, "set comprehension", "set comprehension"),
+    (rf.uses_nested_async_def, "nested async def", "async"),
+    (rf.uses_lambda_with_star_args, "lambda star args", "*args"),
+    (rf.uses_nested_def_with_varargs, "nested varargs", "*args"),
+    (rf.uses_nested_def_with_kwargs, "nested kwargs", "**kwargs"),
+    (rf.uses_mutual_recursion, "mutual recursion", "ping -> pong -> ping"),
+    (rf.uses_recursive_lambda, "recursive lambda", "recursive"),
+    (rf.uses_star_in_display, "star display", "[*xs]"),
+    (rf.uses_star_in_nested_target, "star nested target", "nested target"),
+    (rf.uses_dict_unpacking, "dict unpacking", "{**d}"),
+    (rf.uses_two_for_clauses, "two for clauses", "several for clauses"),
+    (rf.uses_attribute_aug_assign, "attribute aug assign", "attribute"),
+    (rf.uses_attribute_loop_target, "attribute loop target", "attribute"),
+    (rf.uses_attribute_annotated_store, "attribute annotated store", "attribute"),
+    (rf.uses_nested_index_aug_assign, "nested index aug assign", "index"),
+    (rf.uses_out_keyword, "out keyword", "out="),
+    (rf.sines_into, "sin out", "out="),
+    (rf.uses_eval, "eval", "eval()"),
+    (rf.uses_exec, "exec", "exec()"),
+    (rf.uses_compile, "compile", "compile()"),
+    (rf.uses_dunder_import, "dunder import", "__import__()"),
+    (rf.uses_globals, "globals", "globals()"),
+    (rf.uses_locals, "locals", "locals()"),
+    (rf.uses_vars, "vars", "vars()"),
+    (rf.uses_setattr, "setattr", "setattr()"),
+    (rf.uses_delattr, "delattr", "delattr()"),
+    (rf.uses_call_of_subscript, "call of subscript", "computed function"),
+    (rf.uses_missing_argument, "missing argument", "missing argument 'k'"),
+]
+
+
+def _check_refusal(exc, func, path, marker, construct):
+    text = str(exc)
+    line = marker_line(marker, path)
+    assert f"{path}:{line}" in text, text
+    assert f"'{func.__name__}'" in text, text
+    assert exc.construct and construct in exc.construct, exc.construct
+    assert exc.construct in text, text
+    assert "hint:" in text and exc.hint, text
+    assert (exc.filename, exc.lineno, exc.function) == (path, line, func.__name__)
+
+
+@pytest.mark.parametrize(
+    "func, marker, construct",
+    MORE_REFUSED,
+    ids=[m.replace(" ", "_") for _, m, _ in MORE_REFUSED],
+)
+def test_more_refused_constructs(func, marker, construct):
+    exc = raised_by(func)
+    assert type(exc) is UnsupportedConstructError
+    _check_refusal(exc, func, MORE_FIXTURES_FILE, marker, construct)
+
+
+# calls made only for their effect on a differentiated value: refused when the
+# gradient is built, never silently ignored (the backward sweep cannot see them)
+IN_PLACE = [
+    (rf.fills_in_place, "fill", ".fill()"),
+    (rf.pops_unused, "pop unused", ".pop()"),
+    (rf.inserts_in_place, "insert", ".insert()"),
+    (rf.updates_dict_in_place, "update", ".update()"),
+    (rf.shuffles_in_place, "shuffle", "np.random.shuffle"),
+    (rf.copies_into, "copyto", "np.copyto"),
+]
+
+
+@pytest.mark.parametrize(
+    "func, marker, construct", IN_PLACE, ids=[m for _, m, _ in IN_PLACE]
+)
+def test_calls_made_for_their_effect_are_refused(func, marker, construct):
+    exc = raised_by(func)
+    assert isinstance(exc, TangentError)
+    assert type(exc) in (TangentError, UnsupportedConstructError)
+    _check_refusal(exc, func, MORE_FIXTURES_FILE, marker, construct)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="except* is Python 3.11+")
+def test_try_star_is_refused(tmp_path):
+    source = textwrap.dedent(
+        """\
+        def uses_try_star(x):
+            try:
+                y = x * 2.0
+            except* ValueError:
+                y = x
+            return y
+        """
+    )
+    path = tmp_path / "try_star_module.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("try_star_module", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    exc = raised_by(module.uses_try_star)
+    assert type(exc) is UnsupportedConstructError
+    assert exc.construct == "try/except*"
+    assert f"{path}:2" in str(exc) and exc.hint
+
+
+def test_every_fence_refusal_is_in_the_catalogue():
+    """Each construct the fence names is produced by some catalogue entry."""
+    produced = set()
+    for func, *_ in REFUSED + MORE_REFUSED:
+        with pytest.raises(UnsupportedConstructError) as info:
+            tangent.grad(func)
+        produced.add(info.value.construct)
+    produced.add("try/except*")  # test_try_star_is_refused (Python 3.11+)
+    # async for/with and await parse only inside `async def`, which is refused
+    # first (a nested one as "nested async function", a top-level one as "async def")
+    only_in_async = {"async with", "async for", "await"}
+    for construct, _hint in fence._REFUSED.values():
+        if construct in only_in_async:
+            continue
+        assert construct in produced, construct
+    for name in fence._DYNAMIC:
+        assert any(f"call to {name}()" in c for c in produced), name
+
+
+def test_the_first_refused_construct_in_the_source_is_reported():
+    exc = raised_by(fx_two_refusals)
+    assert exc.construct == "del statement", exc.construct
+
+
+def fx_two_refusals(x):
+    y = x * 2.0
+    del y
+    s = {x}  # noqa: F841
+    with open(os.devnull):
+        pass
+    return x
+
+
+# ----- outputs -----
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runtime.scalar_seed accepts a str output and the gradient is 0.0; "
+    "it should raise NonScalarOutputError (the lead owns tangent/runtime.py)",
+)
+def test_a_string_output_is_refused():
+    with pytest.raises(NonScalarOutputError, match="str"):
+        tangent.grad(rf.returns_a_string)(1.0)
+
+
+# ----- arguments -----
+
+
+def test_integer_arguments_get_float_gradients():
+    """Documented choice (docs/conventions.md): an int argument is differentiated
+    as the real number it equals; the gradient is a float (JAX refuses ints)."""
+    g = tangent.grad(rf.square)(3)
+    assert type(g) is float and g == pytest.approx(6.0)
+    assert tangent.grad(rf.square)(np.int64(3)) == pytest.approx(6.0)
+    x = np.array([1, -2, 3])
+    g = tangent.grad(rf.cube_sum)(x)
+    assert g.dtype == np.float64 and g.shape == (3,)
+    fd = numerical_grad(rf.cube_sum, (x.astype(np.float64),), 0)
+    np.testing.assert_allclose(g, fd, rtol=1e-6)
+    np.testing.assert_allclose(g, 3.0 * x.astype(np.float64) ** 2)
+
+
+def test_integer_arguments_to_vjp():
+    out, pullback = tangent.vjp(rf.square, 4)
+    assert out == 16
+    (g,) = pullback(1.0)
+    assert g == pytest.approx(8.0)
+
+
+def test_wrt_a_keyword_only_parameter():
+    exc = raised_by(rf.keyword_only, wrt="k")
+    assert type(exc) is BadWrtError
+    assert "keyword-only parameter 'k'" in str(exc)
+    assert "positional parameters: x" in str(exc) and exc.hint
+
+
+def test_wrt_as_numpy_integer():
+    g = tangent.grad(fx.two_args, wrt=np.int64(1))(2.0, 3.0)
+    assert g == pytest.approx(2.0)
+
+
+def test_positional_only_parameters_are_differentiated():
+    df = tangent.grad(rf.positional_only, wrt=(0, 1))
+    args = (1.5, -0.5)
+    check_grads(rf.positional_only, args, (0, 1), df(*args))
+
+
+def test_wrong_number_of_arguments_to_a_gradient_is_a_type_error():
+    df = tangent.grad(fx.two_args)
+    with pytest.raises(TypeError, match="missing 1 required positional argument"):
+        df(1.0)
+
+
+# ----- functions without source -----
+
+
+def test_lambda_typed_at_a_repl():
+    # a REPL compiles what is typed under "<stdin>": there is no file to read
+    f = eval(compile("lambda x: x * 2.0", "<stdin>", "eval"))  # noqa: S307
+    exc = raised_by(f)
+    assert type(exc) is TangentError
+    assert "'<lambda>'" in str(exc) and exc.hint
+
+
+def test_function_made_from_a_code_object():
+    code = compile("def g(x):\n    return x * 2.0\n", "<stdin>", "exec")
+    inner = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    g = types.FunctionType(inner, {})
+    exc = raised_by(g)
+    assert type(exc) is TangentError
+    assert "'g'" in str(exc) and "source" in str(exc) and exc.hint
+
+
+@pytest.mark.parametrize("obj", [np.add.at, np.linalg.norm, abs, 3.0, object()])
+def test_objects_that_are_not_user_functions(obj):
+    exc = raised_by(obj)
+    assert type(exc) is TangentError
+    assert exc.hint
+
+
+def test_source_edited_after_import(tmp_path):
+    path = tmp_path / "edited_after_import.py"
+    path.write_text("def f(x):\n    return x * 2.0\n")
+    spec = importlib.util.spec_from_file_location("edited_after_import", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path.write_text("def f(x):\n    return x * 3.0 + 1.0\n")
+    import linecache
+
+    linecache.checkcache(str(path))
+    exc = raised_by(module.f)
+    assert type(exc) is TangentError
+    assert "not the code that runs" in str(exc)
+    assert f"{path}:1" in str(exc) and "reload" in exc.hint
+
+
+# ----- vjp: primals and cotangents -----
+
+
+def test_vjp_without_primals():
+    with pytest.raises(BadArgumentsError) as info:
+        tangent.vjp(rf.square)
+    assert isinstance(info.value, TypeError)
+    assert "'square'" in str(info.value) and "at least one primal" in str(info.value)
+    assert info.value.hint
+
+
+def test_vjp_with_too_many_primals():
+    with pytest.raises(BadArgumentsError) as info:
+        tangent.vjp(rf.square, 1.0, 2.0)
+    assert "2 primals" in str(info.value) and "1 positional parameters" in str(
+        info.value
+    )
+
+
+def test_vjp_with_too_few_primals():
+    with pytest.raises(BadArgumentsError) as info:
+        tangent.vjp(fx.two_args, 1.0)
+    assert "'two_args'" in str(info.value) and "y" in str(info.value)
+
+
+def test_vjp_primals_may_leave_defaults_out():
+    out, pullback = tangent.vjp(rf.weighted, 1.5)
+    assert out == pytest.approx(3.0)
+    assert pullback(1.0)[0] == pytest.approx(2.0)
+
+
+@pytest.mark.parametrize(
+    "cotangent, words",
+    [
+        (np.ones(2), "shape (2,)"),
+        (np.ones((3, 1)), "shape (3, 1)"),
+        (1.0, "shape ()"),
+        (None, "NoneType"),
+        ("abc", "str"),
+        (np.array(["a", "b", "c"]), "dtype <U1"),
+    ],
+    ids=["short", "extra-axis", "scalar", "none", "string", "string-array"],
+)
+def test_vjp_cotangent_of_the_wrong_shape(cotangent, words):
+    out, pullback = tangent.vjp(rf.square, np.ones(3))
+    with pytest.raises(ShapeMismatchError) as info:
+        pullback(cotangent)
+    exc = info.value
+    assert isinstance(exc, ValueError) and isinstance(exc, TangentError)
+    assert words in str(exc), str(exc)
+    assert "'square'" in str(exc) and "(3,)" in str(exc) and exc.hint
+
+
+def test_vjp_cotangent_structure_of_a_tuple_output():
+    x = np.array([1.0, 2.0, 3.0])
+    out, pullback = tangent.vjp(rf.two_outputs, x)
+    with pytest.raises(ShapeMismatchError, match="tuple of 2"):
+        pullback(np.ones(3))
+    with pytest.raises(ShapeMismatchError, match=r"cotangent\[1\] has shape \(3,\)"):
+        pullback((np.ones(3), np.ones(3)))
+    (g,) = pullback((np.array([1.0, 0.0, 2.0]), 0.5))
+    np.testing.assert_allclose(g, [2.5, 0.5, 4.5])
+
+
+# ----- jvp (forward mode): tangents must match the primals -----
+# tangent.jvp (tangent/forward.py) checks these today with plain ValueError and
+# TypeError; the contract is a TangentError that names the function and its
+# file:line and gives a hint, like vjp's: ShapeMismatchError (a ValueError) for
+# a tangent whose shape or structure differs from its primal's, and
+# BadArgumentsError (a TypeError) for primals/tangents that are not tuples or
+# differ in number. The tests flip to passing when forward.py raises them.
+
+needs_jvp = pytest.mark.skipif(
+    not hasattr(tangent, "jvp"), reason="tangent.jvp is being built (forward mode)"
+)
+JVP_ERRORS_PENDING = pytest.mark.xfail(
+    strict=True,
+    reason="forward.py's _check_tangents raises ValueError/TypeError, not "
+    "ShapeMismatchError/BadArgumentsError with file:line and a hint",
+)
+
+
+@needs_jvp
+@JVP_ERRORS_PENDING
+def test_jvp_tangent_of_the_wrong_shape():
+    with pytest.raises(ShapeMismatchError) as info:
+        tangent.jvp(rf.cube_sum, (np.ones(3),), (np.ones(2),))
+    exc = info.value
+    assert isinstance(exc, ValueError)
+    assert "(2,)" in str(exc) and "(3,)" in str(exc) and "'cube_sum'" in str(exc)
+    assert f"{MORE_FIXTURES_FILE}:" in str(exc) and exc.hint
+
+
+@needs_jvp
+@JVP_ERRORS_PENDING
+def test_jvp_tangents_and_primals_differ_in_number():
+    with pytest.raises(BadArgumentsError) as info:
+        tangent.jvp(fx.two_args, (1.0, 2.0), (1.0,))
+    assert isinstance(info.value, TypeError)
+    assert "'two_args'" in str(info.value) and info.value.hint
+
+
+@needs_jvp
+@JVP_ERRORS_PENDING
+def test_jvp_primals_must_be_a_tuple():
+    with pytest.raises(BadArgumentsError) as info:
+        tangent.jvp(rf.square, 1.0, 1.0)
+    assert "tuple" in str(info.value) and "'square'" in str(info.value)
+
+
+@needs_jvp
+def test_jvp_errors_are_clear_today():
+    """What forward.py raises now: the right kind and the facts, if not yet the
+    TangentError with a location."""
+    with pytest.raises(ValueError, match=r"\(2,\).*\(3,\)"):
+        tangent.jvp(rf.cube_sum, (np.ones(3),), (np.ones(2),))
+    with pytest.raises((TypeError, ValueError), match="tangent"):
+        tangent.jvp(fx.two_args, (1.0, 2.0), (1.0,))
+
+
+# ----- custom_vjp -----
+
+
+def test_custom_vjp_without_a_backward():
+    exc = raised_by(scaled_twice)
+    assert "no backward" in str(exc) and "'scaled_twice'" in str(exc)
+    assert "defvjp" in exc.hint
+
+
+def test_custom_vjp_called_without_a_backward_when_differentiated():
+    df = tangent.grad(fx_uses_undefined_custom)
+    with pytest.raises(TangentError) as info:
+        df(1.0)
+    assert "no backward" in str(info.value) and "'scaled_twice'" in str(info.value)
+    assert "defvjp" in info.value.hint
+
+
+@tangent.custom_vjp
+def scaled_twice(x):
+    return x * 2.0
+
+
+def fx_uses_undefined_custom(x):
+    return scaled_twice(x) * 3.0
+
+
+def test_defvjp_needs_functions():
+    @tangent.custom_vjp
+    def h(x):
+        return x
+
+    with pytest.raises(TangentError, match="backward given to defvjp"):
+        h.defvjp(lambda x: (x, x), None)
+    with pytest.raises(TangentError, match="forward given to defvjp"):
+        h.defvjp(3.0, lambda r, g: (g,))
+
+
+def _custom_with_backward(backward):
+    @tangent.custom_vjp
+    def twice(x):
+        return x * 2.0
+
+    twice.defvjp(lambda x: (twice(x), x), backward)
+    return twice
+
+
+def fx_calls_custom(x):
+    return np.sum(CUSTOM_UNDER_TEST(x))
+
+
+CUSTOM_UNDER_TEST = None
+
+
+@pytest.mark.parametrize(
+    "backward, words",
+    [
+        (lambda r, g: g * 2.0, "tuple of 1"),
+        (lambda r, g: (g * 2.0, g), "tuple of 1"),
+        (lambda r, g: (np.sum(g),), "shape ()"),
+    ],
+    ids=["not-a-tuple", "too-many", "wrong-shape"],
+)
+def test_custom_vjp_backward_results_are_checked(backward, words, monkeypatch):
+    monkeypatch.setattr(
+        sys.modules[__name__], "CUSTOM_UNDER_TEST", _custom_with_backward(backward)
+    )
+    df = tangent.grad(fx_calls_custom)
+    with pytest.raises(TangentError) as info:
+        df(np.ones(3))
+    assert words in str(info.value), str(info.value)
+    assert "'twice'" in str(info.value)
+
+
+def test_a_custom_vjp_function_itself_is_refused_with_a_hint():
+    twice = _custom_with_backward(lambda r, g: (g * 2.0,))
+    exc = raised_by(twice)
+    assert "custom_vjp" in str(exc) and "calls it" in exc.hint

@@ -67,5 +67,14 @@ class BadWrtError(TransformError, ValueError):
     """`wrt` names no parameter of the function."""
 
 
+class ShapeMismatchError(TransformError, ValueError):
+    """A seed, cotangent or tangent does not match the value it stands for
+    (its structure, shape or kind), e.g. a `vjp` pullback's cotangent."""
+
+
+class BadArgumentsError(TransformError, TypeError):
+    """The primals given to `vjp` or `jvp` do not fit the function's parameters."""
+
+
 class TemplateError(TransformError):
     """A rule template was filled with names that do not match it."""
