@@ -1,10 +1,13 @@
-"""Two small functions to differentiate with tangent.
+"""Small functions to differentiate with tangent.
 
 Try it from the repository root:
 
     python -m tangent examples/quickstart.py:loss
     python -m tangent examples/quickstart.py:loss --wrt w,b
     python -m tangent examples/quickstart.py:f --wrt x,a
+    python -m tangent examples/quickstart.py:f_numbers --wrt x,a
+    python -m tangent examples/quickstart.py:f --mode forward
+    python -m tangent examples/quickstart.py:loss --graph dloss.svg --export dloss.py
 
 Nothing runs at import time.
 """
@@ -20,6 +23,13 @@ def loss(w, b, x, y):
 
 def f(x, a):
     """A scalar recurrence: a loop that the gradient keeps as a loop."""
+    for i in range(1000):  # noqa: B007
+        x = x * 0.99 + np.sin(x) * a
+    return x
+
+
+def f_numbers(x: float, a: float):
+    """`f` with its parameters annotated as numbers: plain arithmetic in the gradient."""
     for i in range(1000):  # noqa: B007
         x = x * 0.99 + np.sin(x) * a
     return x
