@@ -8,7 +8,8 @@ not installed:
   `tangent/rules/rule_helpers.py`), copied as source, with the helpers those
   call in turn, transitively, and the error classes they raise;
 - the gradients of the user's helper functions it calls (generated too), and
-  the user's own functions that its forward sweep calls, copied as source;
+  the user's own functions that its forward sweep calls, copied as source
+  (a `custom_vjp` function with its forward and backward, tied by `defvjp`);
 - the modules it uses (`import numpy as np`), and names imported from
   installed libraries (`from scipy.special import expit`);
 - the user's global constants it reads (numbers, strings, tuples, lists and
@@ -178,7 +179,7 @@ class _Exporter:
         self.keep: list = []  # values whose ids are keys above, kept alive
         self.imports: list[str] = []
         self.constants: list[str] = []
-        self.classes: list[str] = []
+        self.classes: list = []  # (class, source), in the order found
         self.functions: list[str] = []
         self.aliases: list[str] = []
         self.queue: list = []  # (value, name, where) still to be written
@@ -209,6 +210,11 @@ class _Exporter:
     # -- one value --
 
     def write(self, name: str, value, where: str) -> None:
+        from tangent.custom import custom_vjp
+
+        if isinstance(value, custom_vjp):
+            self.write_custom_vjp(name, value, where)
+            return
         if isinstance(value, types.ModuleType):
             self.write_module(name, value, where)
             return
@@ -231,6 +237,23 @@ class _Exporter:
         if self.write_import(name, value):
             return
         raise self.error(name, value, where, f"a {type(value).__name__} object")
+
+    def write_custom_vjp(self, name, value, where) -> None:
+        """A function with a user-given backward: the wrapper class, the function,
+        its forward and backward, and the `defvjp` call that ties them."""
+        if value.forward is None or value.backward is None:
+            raise self.error(name, value, where, "a custom_vjp function without defvjp")
+        cls = self.bind(type(value).__name__, type(value), where)
+        parts = [
+            self.bind(as_name, fn, f"{name}.defvjp")
+            for as_name, fn in (
+                (f"{name}_function", value.func),
+                (value.forward.__name__, value.forward),
+                (value.backward.__name__, value.backward),
+            )
+        ]
+        self.aliases.append(f"{name} = {cls}({parts[0]})")
+        self.aliases.append(f"{name}.defvjp({parts[1]}, {parts[2]})")
 
     def error(self, name, value, where, what):
         return TransformError(
@@ -336,8 +359,19 @@ class _Exporter:
         node = tree.body[0]
         if not isinstance(node, (ast.FunctionDef, ast.ClassDef)) or len(tree.body) != 1:
             raise self.error(name, value, "the exported code", "not a def or class")
-        if node.decorator_list:
+        if node.decorator_list and hasattr(value, "__wrapped__"):
+            # the object is a decorator's wrapper: its source is not what runs
             raise self.error(name, value, "the exported code", "a decorated definition")
+        if node.decorator_list:
+            # the undecorated function itself (the decorator registered it, or
+            # wrapped it in an object such as custom_vjp, exported separately)
+            first = node.decorator_list[0].lineno
+            text = "".join(
+                text.splitlines(True)[: first - 1]
+                + text.splitlines(True)[node.lineno - 1 :]
+            )
+            tree = ast.parse(text)
+            node = tree.body[0]
         if inspect.isfunction(value) and value.__code__.co_freevars and meta is None:
             raise self.error(
                 name,
@@ -406,9 +440,26 @@ class _Exporter:
                 renames[free] = got
         text = _rename(text, renames).rstrip("\n") + "\n"
         if inspect.isclass(value):
-            self.classes.append(text)
+            self.classes.append((value, text))
         else:
             self.functions.append(text)
+
+    def ordered_classes(self) -> list[str]:
+        """The classes' sources, each after the exported classes it derives from."""
+        texts = dict(self.classes)
+        out, done = [], set()
+
+        def visit(cls):
+            if cls in done or cls not in texts:
+                return
+            done.add(cls)
+            for base in cls.__bases__:
+                visit(base)
+            out.append(texts[cls])
+
+        for cls, _ in self.classes:
+            visit(cls)
+        return out
 
     # -- the module --
 
@@ -452,8 +503,7 @@ class _Exporter:
         head.append(f'__all__ = ["{name}"]')
         if self.constants:
             head.append("\n".join(self.constants))
-        # a class's bases are found after it: define them first
-        body = [*reversed(self.classes), *self.functions]
+        body = [*self.ordered_classes(), *self.functions]
         if self.aliases:
             body.append("\n".join(self.aliases))
         body.append(main)

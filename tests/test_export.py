@@ -6,6 +6,7 @@ off `sys.path` and an import hook refuses them), and its gradient is checked
 against central finite differences of the original function.
 """
 
+import math
 import pickle
 import subprocess
 import sys
@@ -15,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from oracle import check_grads
+from scipy import special
+from scipy.special import expit
 
 import tangent
 from tangent.export import _free_names, _rename
@@ -76,6 +79,34 @@ def both_extrema(xs):
     return max([xs[0], xs[1] * 2.0]) + np.max(xs * xs)
 
 
+@tangent.custom_vjp
+def safe_log(x):
+    return np.log(np.maximum(x, 1e-12))
+
+
+def safe_log_fwd(x):
+    return safe_log(x), x
+
+
+def safe_log_bwd(x, g):
+    return (g / np.maximum(x, 1e-12),)
+
+
+safe_log.defvjp(safe_log_fwd, safe_log_bwd)
+
+
+def custom_gradient(x):
+    return np.sum(safe_log(x) * x)
+
+
+def special_functions(x):
+    return np.sum(expit(x) * special.gammaln(x + 2.0)) + math.cos(x[0])
+
+
+def cube(x):
+    return x * x * x
+
+
 class Config:
     def __init__(self):
         self.rate = 0.5
@@ -101,6 +132,8 @@ CASES = [
     ),
     ("rule_helpers", rule_helpers, (rng.normal(size=2), rng.normal(size=3)), (0, 1)),
     ("both_extrema", both_extrema, (np.array([0.3, 1.1, -0.4]),), (0,)),
+    ("custom_gradient", custom_gradient, (np.array([0.5, 2.0]),), (0,)),
+    ("special_functions", special_functions, (np.array([0.3, 1.7]),), (0,)),
 ]
 
 # Runs in a fresh interpreter: tangent must not be importable there.
@@ -285,3 +318,37 @@ def test_cli_export_end_to_end(tmp_path):
     )
     grads = run_exported(tmp_path, out, args)
     check_grads(loss, args, (0, 1), grads)
+
+
+def test_value_and_grad_exports_the_value_too(tmp_path):
+    x = np.array([0.2, -0.4, 0.9])
+    path = tmp_path / "vg.py"
+    tangent.export(tangent.value_and_grad(helper_calls), path)
+    value, grad = run_exported(tmp_path, path, (x,))
+    assert value == pytest.approx(helper_calls(x), rel=1e-12)
+    check_grads(helper_calls, (x,), (0,), grad)
+
+
+def test_second_derivative_exports(tmp_path):
+    path = tmp_path / "ddcube.py"
+    tangent.export(tangent.grad(tangent.grad(cube)), path)
+    assert run_exported(tmp_path, path, (0.7,)) == pytest.approx(6 * 0.7, rel=1e-12)
+
+
+def test_custom_vjp_is_exported_with_its_backward():
+    text = tangent.export(tangent.grad(custom_gradient))
+    assert "safe_log = custom_vjp(safe_log_function)" in text
+    assert "safe_log.defvjp(safe_log_fwd, safe_log_bwd)" in text
+
+
+def test_forward_mode_exports(tmp_path):
+    x, dx = np.array([0.3, 1.2]), np.array([1.0, -2.0])
+    path = tmp_path / "jvp.py"
+    tangent.export(tangent.forward(special_functions), path)
+    value, derivative = run_exported(tmp_path, path, (x, dx))
+    assert value == pytest.approx(special_functions(x), rel=1e-12)
+    h = 1e-6
+    numerical = (special_functions(x + h * dx) - special_functions(x - h * dx)) / (
+        2 * h
+    )
+    assert derivative == pytest.approx(numerical, rel=1e-6)
