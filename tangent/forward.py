@@ -19,7 +19,7 @@ from tangent import api
 from tangent.rules import RULES
 from transforms import codegen
 from transforms.errors import BadWrtError, TransformError
-from transforms.forward import forward_ast, tangent_names
+from transforms.forward import SOURCE_DIFFERENTIABLE, forward_ast, tangent_names
 from transforms.parsing import parse_function
 
 __all__ = ["forward", "jvp", "jacobian", "hvp", "forward_source"]
@@ -30,10 +30,13 @@ def _build_forward(f, wrt, options):
     namespace, cells = api._namespace(f)
     if getattr(f, "__tangent__", None) is not None:
         namespace.update(f.__tangent__.get("imports", {}))
+    for k, v in list(namespace.items()):  # recursive gradients: their finished function
+        if isinstance(v, api._Deferred) and v.func is not None:
+            namespace[k] = v.func
     deps = api._dependencies(f, node)
 
     def call_forward(g, active_params, stmt):
-        g = api._unwrap(g)
+        g = _unwrap(g)
         params = list(inspect.signature(g).parameters)
         preferred = f"jvp_{g.__name__}"
         if list(active_params) != params:
@@ -86,12 +89,19 @@ def _build_forward(f, wrt, options):
     return func, deps
 
 
+def _unwrap(f):
+    """`api._unwrap`, except for our own rule helpers (differentiated by their source)."""
+    if inspect.isfunction(f) and f.__module__ in SOURCE_DIFFERENTIABLE:
+        return f
+    return api._unwrap(f)
+
+
 def _key(f, wrt, options):
     return (f, wrt, "forward", options["optimized"], options.get("keep_stages", False))
 
 
 def _forward(f, wrt, options):
-    f = api._unwrap(f)
+    f = _unwrap(f)
     wrt = api._normalize_wrt(wrt, f)
     key = _key(f, wrt, options)
     with api._lock:

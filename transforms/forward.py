@@ -32,6 +32,10 @@ from transforms.errors import NoRuleError, TransformError
 from transforms.quoting import assign, const, name
 from transforms.reverse import ReverseMode, _is_list_pop, _is_scatter_add, _op_text
 
+# modules of ours whose functions forward mode may differentiate through their
+# source when they have no rule: the helpers that generated gradients call
+SOURCE_DIFFERENTIABLE = ("tangent.rules.rule_helpers", "tangent.runtime")
+
 
 class Linear:
     """Forward rule of an operation linear in each of `params` separately.
@@ -84,6 +88,18 @@ class ForwardMode(ReverseMode):
         self.defined: set[str] = set(self.params)
         self.reachable = True
         self.breaks: list[list] = []  # per loop: (block, break node, zero, defined)
+
+    def _classify_call(self, value):
+        op = super()._classify_call(value)
+        if op.kind in ("unknown", "call", "custom") and op.key[1] is not None:
+            if self.rules.lookup_forward(op.key) is not None:
+                op.kind = "rule"  # a forward rule only (a helper linear in g)
+                return op
+        if op.kind == "unknown" and getattr(op.func, "__module__", None) in (
+            SOURCE_DIFFERENTIABLE
+        ):
+            op.kind = "call"  # a rule helper without a forward rule: its source
+        return op
 
     # ----- tangents -----
 
@@ -328,22 +344,13 @@ class ForwardMode(ReverseMode):
             ) from None
 
     def linear(self, s, op, rule, dt):
-        template = op.rule
-        if template is None or not hasattr(template, "bind"):
-            raise self.error(
-                NoRuleError,
-                "a linear forward rule needs the operation's reverse rule",
-                s,
-                _op_text(op, s.value),
-                "register the reverse rule with @tangent.adjoint",
-            )
-        bound = self._bind(s, template, op, name("_"))
+        bound, vararg = self._bind_linear(s, op)
         terms = []
         for param in rule.params:
             atom = bound.get(param)
             atoms = (
                 atom.elts
-                if isinstance(atom, gast.Tuple) and param == (template.vararg)
+                if isinstance(atom, gast.Tuple) and param == vararg
                 else [atom]
             )
             for a in atoms:
@@ -352,12 +359,39 @@ class ForwardMode(ReverseMode):
                     terms.append(_replaced(s.value, a, name(t)))
         return self._sum(dt, terms)
 
+    def _bind_linear(self, s, op):
+        """Parameter name -> argument atom, by the reverse rule or the function's signature."""
+        template = op.rule
+        if hasattr(template, "bind"):
+            return self._bind(s, template, op, name("_")), template.vararg
+        import inspect
+
+        try:
+            signature = inspect.signature(op.func)
+            bound = signature.bind(*op.args, **op.keywords)
+        except (TypeError, ValueError) as exc:
+            raise self.error(
+                TransformError, "bad call", s, _op_text(op, s.value), str(exc)
+            ) from None
+        vararg = next(
+            (
+                p.name
+                for p in signature.parameters.values()
+                if p.kind is p.VAR_POSITIONAL
+            ),
+            None,
+        )
+        out = dict(bound.arguments)
+        if vararg in out:
+            out[vararg] = gast.Tuple(elts=list(out[vararg]), ctx=gast.Load())
+        return out, vararg
+
     def _sum(self, dt, terms):
         if not terms:
             return []
         out = [assign(dt, terms[0])]
         for term in terms[1:]:
-            out.append(assign(dt, gast.BinOp(left=name(dt), op=gast.Add(), right=term)))
+            out.append(assign(dt, _plus(name(dt), term)))
         return out
 
     def fill_forward(self, s, op, template, result, dt):
@@ -379,9 +413,7 @@ class ForwardMode(ReverseMode):
                     ),
                 )
             if target in written:
-                return assign(
-                    target, gast.BinOp(left=name(target), op=gast.Add(), right=expr)
-                )
+                return assign(target, _plus(name(target), expr))
             written.append(target)
             return assign(target, expr)
 
@@ -647,9 +679,13 @@ class ForwardMode(ReverseMode):
         return node
 
     def loop(self, s):
-        if isinstance(s, gast.For) and (
-            {n.id for n in gast.walk(s.iter) if isinstance(n, gast.Name)}
-            & (self.active - self.zero)
+        if (
+            isinstance(s, gast.For)
+            and (
+                {n.id for n in gast.walk(s.iter) if isinstance(n, gast.Name)}
+                & (self.active - self.zero)
+            )
+            and not _counted(s, self.namespace)
         ):
             raise self.error(
                 TransformError,
@@ -725,6 +761,30 @@ def tangent_names(func_node, wrt, reserved=()):
 
     namer = _namer(func_node, reserved)
     return [namer.adjoint(w) for w in wrt]
+
+
+def _plus(left, right):
+    """`left + right`, written `left - x` when `right` is `-x`."""
+    if isinstance(right, gast.UnaryOp) and isinstance(right.op, gast.USub):
+        return gast.BinOp(left=left, op=gast.Sub(), right=right.operand)
+    return gast.BinOp(left=left, op=gast.Add(), right=right)
+
+
+def _counted(loop, namespace) -> bool:
+    """Whether a for loop counts integers: `range(...)` or `reversed(range(...))`."""
+    it = loop.iter
+    if (
+        isinstance(it, gast.Call)
+        and isinstance(it.func, gast.Name)
+        and namespace.get(it.func.id) is reversed
+        and it.args
+    ):
+        it = it.args[0]
+    return (
+        isinstance(it, gast.Call)
+        and isinstance(it.func, gast.Name)
+        and namespace.get(it.func.id) is range
+    )
 
 
 class Forward:

@@ -1918,3 +1918,44 @@ def einsum_grad_rule(
     d[y] = unless_same(
         y, k, 4, einsum_grad(g, subscripts, k, op0, op1, op2, op3, d[op4])
     )
+
+
+# Helpers linear in the adjoint `g` they place, move or mask; their other
+# arguments only shape or select (derivative zero almost everywhere).
+linear(
+    rule_helpers.diagonal_grad,
+    rule_helpers.diag_grad,
+    rule_helpers.trace_grad,
+    rule_helpers.unstack,
+    rule_helpers.unconcatenate,
+    rule_helpers.hstack_grad,
+    rule_helpers.column_stack_grad,
+    rule_helpers.unarray,
+    rule_helpers.unsplit,
+    rule_helpers.restack,
+    rule_helpers.untile,
+    rule_helpers.unrepeat,
+    rule_helpers.unroll,
+    rule_helpers.unpad,
+    rule_helpers.take_grad,
+    rule_helpers.take_along_axis_grad,
+    rule_helpers.compress_grad,
+    rule_helpers.extract_grad,
+    rule_helpers.delete_grad,
+    rule_helpers.sort_grad,
+    rule_helpers.partition_grad,
+    rule_helpers.rollaxis_grad,
+    rule_helpers.nancumsum_grad,
+    rule_helpers.scalar_item_grad,
+    rule_helpers.cast_grad,
+    rule_helpers.nan_to_num_grad,
+    rule_helpers.clip_grads,
+    rule_helpers.ptp_grad,
+    rule_helpers.median_grad,
+    rule_helpers.nanmean_grad,
+    rule_helpers.select_grads,
+    rule_helpers.select_default_grad,
+    rule_helpers.complex_part_grad,
+    rule_helpers.nan_extremum_grad,
+    args=("g",),
+)
