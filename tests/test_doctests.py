@@ -15,7 +15,7 @@ import pytest
 from tangent.cli import main
 
 # modules whose docstrings must carry examples
-WITH_EXAMPLES = ["tangent.display", "tangent.export", "tangent.cli"]
+WITH_EXAMPLES = ["tangent.display", "tangent.export", "tangent.cli", "tangent.forward"]
 # modules whose examples, where they have any, must pass
 CHECKED = ["tangent.custom"]
 
