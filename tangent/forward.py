@@ -30,9 +30,6 @@ def _build_forward(f, wrt, options):
     namespace, cells = api._namespace(f)
     if getattr(f, "__tangent__", None) is not None:
         namespace.update(f.__tangent__.get("imports", {}))
-    for k, v in list(namespace.items()):  # recursive gradients: their finished function
-        if isinstance(v, api._Deferred) and v.func is not None:
-            namespace[k] = v.func
     deps = api._dependencies(f, node)
 
     def call_forward(g, active_params, stmt):

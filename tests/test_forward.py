@@ -128,6 +128,48 @@ def test_corpus_hvp(case):
         np.testing.assert_allclose(np.asarray(h, float), e, rtol=rtol, atol=atol)
 
 
+def _scalar_wrt(case):
+    args = case.make_args(np.random.default_rng(0))
+    return isinstance(args[resolve_wrt(case.func, case.wrt)[0]], float)
+
+
+SECOND_ORDER_CASES = [c for c in ALL_CASES if _scalar_wrt(c)]
+
+
+def _jax_second(f, args, i):
+    try:
+        with jax.enable_x64(True):
+            g = _scalarize(jnp, patched(f, jnp))
+            jargs = [_jaxify(a) for a in args]
+            value = jax.grad(jax.grad(g, argnums=i), argnums=i)(*jargs)
+            value = float(np.asarray(value, dtype=np.float64))
+    except Exception:
+        return None
+    return value if np.isfinite(value) else None
+
+
+@pytest.mark.parametrize(
+    "case", SECOND_ORDER_CASES, ids=[c.name for c in SECOND_ORDER_CASES]
+)
+def test_corpus_grad_of_grad(case):
+    """Reverse over reverse: the generated gradient differentiated again."""
+    rng = np.random.default_rng(zlib.crc32(case.name.encode()))
+    args = case.make_args(rng)
+    i = resolve_wrt(case.func, case.wrt)[0]
+    d1 = tangent.grad(case.func, wrt=i)
+    value = tangent.grad(d1, wrt=i)(*args)
+    expected = _jax_second(case.func, args, i)
+    if expected is None:  # the gradient (itself checked against FD) differenced
+        eps = 1e-5
+        plus, minus = list(args), list(args)
+        plus[i] += eps
+        minus[i] -= eps
+        expected = (d1(*plus) - d1(*minus)) / (2 * eps)
+        np.testing.assert_allclose(value, expected, rtol=1e-4, atol=1e-5)
+    else:
+        np.testing.assert_allclose(value, expected, rtol=1e-6, atol=1e-8)
+
+
 # ----- The generated code -----
 
 

@@ -30,11 +30,13 @@ import gast
 from transforms import anno
 from transforms.errors import NoRuleError, TransformError
 from transforms.quoting import assign, const, name
-from transforms.reverse import ReverseMode, _is_list_pop, _is_scatter_add, _op_text
-
-# modules of ours whose functions forward mode may differentiate through their
-# source when they have no rule: the helpers that generated gradients call
-SOURCE_DIFFERENTIABLE = ("tangent.rules.rule_helpers", "tangent.runtime")
+from transforms.reverse import (
+    SOURCE_DIFFERENTIABLE,
+    ReverseMode,
+    _is_list_pop,
+    _is_scatter_add,
+    _op_text,
+)
 
 
 class Linear:
