@@ -1,0 +1,1 @@
+"""Benchmarks of tangent's gradients: `python -m benchmarks` (see README.md)."""
