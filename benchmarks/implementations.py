@@ -222,11 +222,25 @@ def _accepts(function, option):
 
 
 class OursJaxBackend(Implementation):
-    """`jax.jit(tangent.grad(f, backend="jax"))`, where that option exists."""
+    """`jax.jit(tangent.grad(f, backend="jax"))`, where that option exists.
 
-    key = "ours_jax"
-    title = "ours, JAX backend, jit"
-    isolated = True
+    With `loops="scan"` (a second column), the generated loops run as
+    `jax.lax` loops, where `tangent.grad` accepts that option.
+    """
+
+    isolated = True  # a compilation can run for minutes: the parent times it out
+
+    def __init__(self, loops=None):
+        self.loops = loops
+        self.key = "ours_jax" if loops is None else f"ours_jax_{loops}"
+        self.title = "ours, JAX backend, jit" + (f", loops={loops}" if loops else "")
+
+    def options(self):
+        return (
+            {"backend": "jax"}
+            if self.loops is None
+            else {"backend": "jax", "loops": self.loops}
+        )
 
     def unavailable(self):
         reason = Ours().unavailable() or _missing("jax")
@@ -234,7 +248,7 @@ class OursJaxBackend(Implementation):
             return reason
         import tangent
 
-        if not _accepts(tangent.grad, "backend"):
+        if not all(_accepts(tangent.grad, option) for option in self.options()):
             return "n/a"
         return None
 
@@ -243,7 +257,7 @@ class OursJaxBackend(Implementation):
 
         jax = _jax()
         spec = W.WORKLOADS[name]
-        df = tangent.grad(spec["f"], wrt=spec["wrt"], backend="jax")
+        df = tangent.grad(spec["f"], wrt=spec["wrt"], **self.options())
         g = jax.jit(df, static_argnums=spec["static"])
         jargs = _jax_args(args)
         n = len(spec["wrt"])
@@ -300,5 +314,6 @@ IMPLEMENTATIONS = [
     Torch(),
     TangentAD(),
     OursJaxBackend(),
+    OursJaxBackend(loops="scan"),
 ]
 BY_KEY = {impl.key: impl for impl in IMPLEMENTATIONS}

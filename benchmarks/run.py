@@ -426,6 +426,33 @@ def machine():
     return f"{cpu}, {os.cpu_count()} cores{memory}, {platform.system()} {platform.release()}"
 
 
+def engine_revision():
+    """The commit the engine was measured at, and whether its files had local changes."""
+    root = HERE.parent
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "tangent", "transforms"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
+    except (subprocess.SubprocessError, OSError):
+        return "unknown"
+    if not head:
+        return "unknown"
+    return head + (
+        " with uncommitted changes to tangent/ or transforms/" if dirty else ""
+    )
+
+
 def versions(tangent_ad_version):
     parts = [f"Python {platform.python_version()}", f"NumPy {np.__version__}"]
     for package, label in (
@@ -447,6 +474,7 @@ COLUMNS = [
     ("torch", "PyTorch"),
     ("tangent_ad", "tangent-ad"),
     ("ours_jax", "ours JAX jit"),
+    ("ours_jax_scan", "ours JAX scan jit"),
 ]
 
 
@@ -457,7 +485,7 @@ def report(rows, header, overhead, checkpoint, problems):
     lines.append("### Gradient time, as a multiple of the hand-written gradient")
     lines.append("")
     head = ["workload", "size", "forward ms", "hand ms"] + [t for _, t in columns]
-    compiled = [k for k in ("jax_jit", "ours_jax") if k in keys]
+    compiled = [k for k in ("jax_jit", "ours_jax", "ours_jax_scan") if k in keys]
     head += [f"{dict(COLUMNS)[k]} compile s" for k in compiled]
     lines.append("| " + " | ".join(head) + " |")
     lines.append("|" + "|".join(["---"] * 2 + ["--:"] * (len(head) - 2)) + "|")
@@ -570,12 +598,14 @@ def parse_args(argv):
     p.add_argument(
         "--skip",
         default="",
-        help="comma-separated columns to leave out: ours, autograd, jax, jax_jit, torch, tangent_ad, ours_jax, checkpoint",
+        help="comma-separated columns to leave out: ours, autograd, jax, jax_jit, torch,"
+        " tangent_ad, ours_jax, ours_jax_scan, checkpoint",
     )
     p.add_argument(
         "--jax-backend",
         action="store_true",
-        help="only the hand-written gradient, ours and ours with backend='jax' under jax.jit",
+        help="only the hand-written gradient, ours, and ours with backend='jax' (and"
+        " loops='scan') under jax.jit",
     )
     p.add_argument(
         "--output",
@@ -591,7 +621,7 @@ def parse_args(argv):
         "--timeout",
         type=int,
         help="seconds a child process may take for one workload (jax.jit compilation,"
-        " tangent-ad) before it is reported as failing (default 10 with --quick, 300)",
+        " tangent-ad) before it is reported as failing (default 10 with --quick, 180)",
     )
     p.add_argument(
         "--threads",
@@ -622,6 +652,7 @@ def run(argv=None, threads_note=None):
     skip = {s.strip() for s in opts.skip.split(",") if s.strip()}
     if opts.jax_backend:
         skip |= {"autograd", "jax", "jax_jit", "torch", "tangent_ad", "checkpoint"}
+        skip -= {"ours_jax", "ours_jax_scan"}
 
     def log(text):
         if opts.verbose:
@@ -650,7 +681,7 @@ def run(argv=None, threads_note=None):
         if reason or not impl.isolated:
             continue
         python = _venv_python() if impl.key == "tangent_ad" else sys.executable
-        limit = opts.timeout or (10 if opts.quick else 300)
+        limit = opts.timeout or (10 if opts.quick else 180)
         results = run_isolated(impl.key, python, names, size, budget, limit, log)
         for row in rows:
             row["cells"][impl.key] = isolated_cell(
@@ -678,6 +709,7 @@ def run(argv=None, threads_note=None):
             "",
             f"- date: {datetime.date.today().isoformat()}; took {elapsed:.0f} s",
             f"- machine: {machine()} (shared with other work while it ran)",
+            f"- engine: commit {engine_revision()}",
             f"- {versions(tangent_ad_version)}",
             f"- {threads_note or 'threads: not pinned (run through python -m benchmarks)'}",
             "- times are medians of repeated calls; float64 throughout; every gradient was"

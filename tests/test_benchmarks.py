@@ -91,7 +91,7 @@ def test_compare_grads_reports_a_wrong_gradient():
 
 def test_quick_run_on_two_tiny_workloads(tmp_path):
     out = tmp_path / "results.md"
-    skip = "jax,jax_jit,torch,tangent_ad,ours_jax,checkpoint"
+    skip = "jax,jax_jit,torch,tangent_ad,ours_jax,ours_jax_scan,checkpoint"
     status, text, rows = bench.run(
         ["--quick", "--size", "tiny", "--workloads", "scalar_loop,rnn"]
         + ["--skip", skip, "--output", str(out), "--budget", "0.01"]
