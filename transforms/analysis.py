@@ -16,21 +16,55 @@ That is the control-flow graph of structured code, without materializing it.
   whose assignment may have produced the value read (`PARAM` for a
   parameter's incoming value). Index writes and list appends count as
   definitions of the container they change.
-- `assigned_before(func)`: for each loop, the names assigned before it.
+- `SharedMemory(func)`: which variables may refer to one mutable object
+  (aliases such as `b = a`, views such as `r = m[0]`), before each statement.
+- `assigned_before(func)`: for each loop, the names assigned before it in
+  source order (on some path, not necessarily on every one).
+- `DefiniteAssignment(stmts, initial)`: for each statement, the names
+  assigned on every path that reaches it (a must-analysis: branches
+  intersect, loops may run zero times, code after `break`, `return` and
+  `raise` is unreachable). A value may be read, or saved on the tape, only
+  where it is definitely assigned.
 """
 
 from __future__ import annotations
 
 import gast
 
+_AST = gast.AST
+_NAME = gast.Name
+_LOAD = gast.Load
+_STORE = gast.Store
+
+
+def nodes(node) -> list:
+    """Every node of the tree under `node` (itself included), in no set order.
+
+    What `gast.walk` yields, several times faster: the analyses and the
+    optimizer collect names from the same statements over and over.
+    """
+    out = []
+    stack = [node]
+    pop, push, add = stack.pop, stack.append, out.append
+    while stack:
+        n = pop()
+        add(n)
+        for field in n._fields:
+            value = getattr(n, field, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        push(item)
+            elif isinstance(value, _AST):
+                push(value)
+    return out
+
 
 def reads(node) -> set[str]:
     """Names read anywhere in a node (for a compound statement, its nested blocks too)."""
-    out = set()
-    for n in gast.walk(node):
-        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
-            out.add(n.id)
-    return out
+    return {
+        n.id for n in nodes(node) if n.__class__ is _NAME and n.ctx.__class__ is _LOAD
+    }
 
 
 def target_names(target) -> set[str]:
@@ -48,16 +82,18 @@ def written(stmts) -> set[str]:
     """Names assigned anywhere in `stmts` (including nested blocks and loop targets)."""
     out = set()
     for s in stmts:
-        for n in gast.walk(s):
-            if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
-                out.add(n.id)
-            elif _mutating_call(n):  # xs.append(v), v = xs.pop(): xs changes
-                out.add(n.func.value.id)
-            elif isinstance(n, gast.Expr) and _destination(n.value):
-                out.add(_destination(n.value))
-            elif isinstance(n, gast.Assign) and isinstance(
-                n.targets[0], gast.Subscript
-            ):
+        for n in nodes(s):
+            cls = n.__class__
+            if cls is _NAME:
+                if n.ctx.__class__ is _STORE:
+                    out.add(n.id)
+            elif cls is gast.Call:
+                if _mutating_call(n):  # xs.append(v), v = xs.pop(): xs changes
+                    out.add(n.func.value.id)
+            elif cls is gast.Expr:
+                if _destination(n.value):
+                    out.add(_destination(n.value))
+            elif cls is gast.Assign and isinstance(n.targets[0], gast.Subscript):
                 root = n.targets[0].value
                 if isinstance(root, gast.Name):
                     out.add(root.id)
@@ -86,17 +122,188 @@ def _mutating_call(value) -> bool:
     )
 
 
+def memory(var: str) -> str:
+    """The pseudo-variable for the contents of container `var` (read through views)."""
+    return f"{var}[]"
+
+
+# attributes, methods and functions whose result may share memory with their
+# (first) operand: NumPy views, or the same object
+_VIEW_ATTRIBUTES = ("T", "mT", "real", "imag", "flat")
+_VIEW_CALLS = (
+    "reshape",
+    "ravel",
+    "view",
+    "transpose",
+    "swapaxes",
+    "moveaxis",
+    "squeeze",
+    "expand_dims",
+    "diagonal",
+    "broadcast_to",
+    "asarray",
+    "asanyarray",
+    "atleast_1d",
+    "atleast_2d",
+    "atleast_3d",
+    "flip",
+    "fliplr",
+    "flipud",
+    "rot90",
+    "real",
+    "imag",
+)
+
+
+def views(stmts) -> dict[str, frozenset]:
+    """Variables that may share memory with a container (`v = a[i]`, `v = a`,
+    `v = a.T`, `v = a.reshape(...)`, `v = np.transpose(a)`), transitively:
+    writing into the container in place may change them."""
+    out: dict[str, set[str]] = {}
+    for stmt in stmts:
+        for n in gast.walk(stmt):
+            if isinstance(n, gast.Assign) and isinstance(n.targets[0], gast.Name):
+                bases = _view_bases(n.value) - {n.targets[0].id}
+                if bases:
+                    out.setdefault(n.targets[0].id, set()).update(bases)
+    changed = True
+    while changed:
+        changed = False
+        for v, bases in out.items():
+            more = set().union(*(out.get(b, set()) for b in bases)) - bases - {v}
+            if more:
+                bases |= more
+                changed = True
+    return {v: frozenset(bases) for v, bases in out.items()}
+
+
+def _view_bases(value) -> set[str]:
+    """The variables whose memory `value` may share."""
+    if isinstance(value, gast.Name):
+        return {value.id}
+    if isinstance(value, gast.Subscript) and isinstance(value.value, gast.Name):
+        return {value.value.id}
+    if isinstance(value, gast.Attribute) and isinstance(value.value, gast.Name):
+        return {value.value.id} if value.attr in _VIEW_ATTRIBUTES else set()
+    if not isinstance(value, gast.Call):
+        return set()
+    func = value.func
+    called = func.attr if isinstance(func, gast.Attribute) else getattr(func, "id", "")
+    if called not in _VIEW_CALLS:
+        return set()
+    out = set()
+    if isinstance(func, gast.Attribute) and isinstance(func.value, gast.Name):
+        out.add(func.value.id)  # x.reshape(...) (or the module of np.reshape)
+    if value.args and isinstance(value.args[0], gast.Name):
+        out.add(value.args[0].id)  # np.reshape(x, ...)
+    return out
+
+
+class SharedMemory:
+    """Which variables may refer to one mutable object, or to views of it.
+
+    A forward may-analysis over a function in normal form: each value gets
+    the *sites* (statements, or a parameter) where the object it refers to
+    was made; a copy, an index read, `.T`, `.reshape(...)` (see `views`)
+    give the operand's sites, a tuple or list display (and `xs.append(v)`)
+    adds its items' sites to its own, any other operation makes a new object.
+    """
+
+    def __init__(self, func):
+        self._before: dict[int, dict] = {}
+        args = func.args
+        params = args.args + args.kwonlyargs + list(getattr(args, "posonlyargs", []))
+        state = {a.id: frozenset([("param", a.id)]) for a in params}
+        self._block(func.body, state)
+
+    def sharing(self, stmt, var) -> set[str]:
+        """The other variables that may share `var`'s memory just before `stmt`."""
+        state = self._before.get(id(stmt), {})
+        mine = state.get(var, frozenset())
+        return {w for w, sites in state.items() if w != var and sites & mine}
+
+    def _block(self, stmts, state):
+        for s in stmts:
+            self._before[id(s)] = state
+            state = self._stmt(s, state)
+        return state
+
+    def _stmt(self, s, state):
+        if isinstance(s, gast.Assign):
+            target = s.targets[0]
+            if not isinstance(target, gast.Name):
+                return state
+            value = s.value
+            sites = frozenset()
+            if isinstance(value, (gast.Tuple, gast.List, gast.Dict)):
+                items = value.values if isinstance(value, gast.Dict) else value.elts
+                sites = frozenset([id(s)])
+                for item in items:
+                    if isinstance(item, gast.Name):
+                        sites |= state.get(item.id, frozenset())
+            else:
+                for base in _view_bases(value):
+                    sites |= state.get(base, frozenset())
+                if not sites:
+                    sites = frozenset([id(s)])
+            return {**state, target.id: sites}
+        if isinstance(s, gast.Expr) and _mutating_call(s.value):
+            lst = s.value.func.value.id
+            added = frozenset()
+            for a in s.value.args:
+                if isinstance(a, gast.Name):
+                    added |= state.get(a.id, frozenset())
+            if added:
+                return {**state, lst: state.get(lst, frozenset()) | added}
+            return state
+        if isinstance(s, gast.If):
+            return _union(self._block(s.body, state), self._block(s.orelse, state))
+        if isinstance(s, (gast.For, gast.While)):
+            head = state
+            if isinstance(s, gast.For):
+                fresh = {v: frozenset([id(s)]) for v in target_names(s.target)}
+                head = {**head, **fresh}
+            while True:
+                new = _union(head, self._block(s.body, head))
+                if new == head:
+                    return _union(state, head)
+                head = new
+        return state
+
+
+def _union(a, b):
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, frozenset()) | v
+    return out
+
+
 class Liveness:
     """Live variables after each statement of a structured block."""
 
-    def __init__(self, stmts, live_at_exit=(), restores=None):
+    def __init__(self, stmts, live_at_exit=(), restores=None, aliases=None):
         """`restores(stmt)`, when given, names the container a statement restores
         in place (`xs.pop()`, `a[i] = saved`): such a statement then counts as
         reading its other operands only, so a restore is live exactly when a
-        later statement other than a restore reads the container."""
+        later statement other than a restore reads the container.
+
+        `aliases` (from `views`), when given, maps a variable to the containers
+        whose memory it may share: reading it also reads `memory(c)` of each,
+        so an in-place restore of `c` is live while a view of `c` is read."""
         self._out: dict[int, frozenset] = {}
         self._restores = restores
+        self._aliases = aliases or {}
+        self._read_sets: dict[int, frozenset] = {}  # loops visit nodes repeatedly
         self.live_in = self._block(stmts, set(live_at_exit), None)
+
+    def _reads(self, node) -> frozenset:
+        found = self._read_sets.get(id(node))
+        if found is None:
+            names = reads(node)
+            for v in list(names):
+                names |= {memory(c) for c in self._aliases.get(v, ())}
+            found = self._read_sets[id(node)] = frozenset(names)
+        return found
 
     def live_out(self, stmt) -> frozenset:
         return self._out.get(id(stmt), frozenset())
@@ -111,19 +318,19 @@ class Liveness:
     def _stmt(self, s, live, loop_exit):
         container = self._restores(s) if self._restores else None
         if container is not None:
-            return live | (reads(s) - {container})
+            return live | (self._reads(s) - {container})
         if isinstance(s, gast.Assign):
             target = s.targets[0]
             if isinstance(target, gast.Subscript):
-                return live | reads(target) | reads(s.value)
-            return (live - target_names(target)) | reads(s.value)
+                return live | self._reads(target) | self._reads(s.value)
+            return (live - target_names(target)) | self._reads(s.value)
         if isinstance(s, gast.AugAssign):
-            return live | reads(s.target) | reads(s.value)
+            return live | self._reads(s.target) | self._reads(s.value)
         if isinstance(s, gast.Expr):
-            return live | reads(s.value)
+            return live | self._reads(s.value)
         if isinstance(s, gast.If):
             return (
-                reads(s.test)
+                self._reads(s.test)
                 | self._block(s.body, live, loop_exit)
                 | self._block(s.orelse, live, loop_exit)
             )
@@ -136,12 +343,12 @@ class Liveness:
                 if new == head:
                     break
                 head = new
-            return head | reads(s.iter)
+            return head | self._reads(s.iter)
         if isinstance(s, gast.While):
-            head = set(live) | reads(s.test)
+            head = set(live) | self._reads(s.test)
             while True:
                 body_in = self._block(s.body, head, live)
-                new = live | reads(s.test) | body_in
+                new = live | self._reads(s.test) | body_in
                 if new == head:
                     break
                 head = new
@@ -151,7 +358,7 @@ class Liveness:
         if isinstance(s, gast.Continue):
             return set(live)
         if isinstance(s, gast.Return):
-            return reads(s.value) if s.value is not None else set()
+            return self._reads(s.value) if s.value is not None else set()
         if isinstance(s, gast.Raise):
             return set()
         return set(live)
@@ -238,6 +445,69 @@ def assigned_before(func) -> dict[int, set[str]]:
 
     walk(func.body)
     return out
+
+
+class DefiniteAssignment:
+    """Names surely bound when each statement of a structured block starts."""
+
+    def __init__(self, stmts, initial=()):
+        self._in: dict[int, frozenset | None] = {}
+        self.at_exit = self._block(stmts, frozenset(initial), None)
+
+    @classmethod
+    def of_function(cls, func):
+        """The analysis of a function's body, its parameters bound on entry."""
+        args = func.args
+        params = args.args + args.kwonlyargs + list(getattr(args, "posonlyargs", []))
+        return cls(func.body, {a.id for a in params})
+
+    def before(self, stmt) -> frozenset | None:
+        """The names bound on every path to `stmt`; None where no path reaches it."""
+        return self._in.get(id(stmt))
+
+    def _block(self, stmts, state, breaks):
+        for s in stmts:
+            self._in[id(s)] = state
+            if state is not None:
+                state = self._stmt(s, state, breaks)
+            else:
+                self._unreachable(s)
+        return state
+
+    def _unreachable(self, s):
+        for field in ("body", "orelse"):
+            self._block(getattr(s, field, None) or [], None, None)
+
+    def _stmt(self, s, state, breaks):
+        if isinstance(s, gast.Assign):
+            return state | target_names(s.targets[0])
+        if isinstance(s, gast.If):
+            return _meet(
+                self._block(s.body, state, breaks), self._block(s.orelse, state, breaks)
+            )
+        if isinstance(s, (gast.For, gast.While)):
+            # the body starts from the entry state on the first iteration, and
+            # later iterations only add names: one pass over it suffices
+            entry = state | target_names(s.target) if isinstance(s, gast.For) else state
+            self._block(s.body, entry, [])
+            self._block(s.orelse, state, breaks)
+            return state  # the loop may run zero times, or break at once
+        if isinstance(s, gast.Break):
+            if breaks is not None:
+                breaks.append(state)
+            return None
+        if isinstance(s, (gast.Return, gast.Raise)):
+            return None
+        return state
+
+
+def _meet(a, b):
+    """Intersection, where None (no path) is the identity."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a & b
 
 
 PARAM = "param"

@@ -66,6 +66,29 @@ _OP_NAMES = {
 }
 
 
+# On the assignment that ends a normalized `v op= e`: its operator (`"*"`).
+# Python changes an array (or list) `v` in place there, where the normal form
+# rebinds `v`; the two differ when another variable shares `v`'s memory
+# (reverse mode checks).
+AUGMENTED = "augmented"
+
+_OP_SYMBOLS = {
+    gast.Add: "+",
+    gast.Sub: "-",
+    gast.Mult: "*",
+    gast.Div: "/",
+    gast.FloorDiv: "//",
+    gast.Mod: "%",
+    gast.Pow: "**",
+    gast.MatMult: "@",
+    gast.BitAnd: "&",
+    gast.BitOr: "|",
+    gast.BitXor: "^",
+    gast.LShift: "<<",
+    gast.RShift: ">>",
+}
+
+
 def assigned_names(nodes) -> set[str]:
     """Names bound by assignments, loop targets and parameters in `nodes`."""
     found = set()
@@ -476,12 +499,22 @@ class _Normalizer:
             )
         if isinstance(node, gast.AugAssign):
             value = gast.BinOp(left=_load(node.target), op=node.op, right=node.value)
-            return self.stmt(
+            out = self.stmt(
                 _at(
                     gast.Assign(targets=[node.target], value=value, type_comment=None),
                     node,
                 )
             )
+            last = out[-1] if out else None
+            if (
+                isinstance(node.target, gast.Name)
+                and isinstance(last, gast.Assign)
+                and isinstance(last.targets[0], gast.Name)
+                and last.targets[0].id == node.target.id
+            ):
+                # an array is changed in place, a number rebound: see AUGMENTED
+                anno.setanno(last, AUGMENTED, _OP_SYMBOLS.get(type(node.op), "op"))
+            return out
         if isinstance(node, gast.Expr):
             value = node.value
             if isinstance(value, gast.Constant):

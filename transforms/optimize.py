@@ -44,7 +44,7 @@ import copy
 import gast
 
 from transforms import anno
-from transforms.analysis import Liveness, reads, target_names, written
+from transforms.analysis import Liveness, reads, target_names, views, written
 
 ZERO_FACTORIES = ("zeros_like",)
 
@@ -516,7 +516,8 @@ def forward_substitution(body, substitutable, live_at_exit):
     changed = False
     while True:
         live = Liveness(body, live_at_exit)
-        if not _substitute_pass(body, substitutable, live):
+        aliases = _Lazy(lambda: views(body))
+        if not _substitute_pass(body, substitutable, live, aliases):
             return changed
         changed = True
 
@@ -529,7 +530,7 @@ def _read_counts(stmt) -> dict:
     return counts
 
 
-def _substitute_pass(body, substitutable, live) -> bool:
+def _substitute_pass(body, substitutable, live, aliases) -> bool:
     """One sweep of substitutions; a substitution never invalidates the
     liveness facts the later ones rely on (a value only moves later, into the
     one statement that read it), so one liveness computation serves the sweep."""
@@ -539,7 +540,7 @@ def _substitute_pass(body, substitutable, live) -> bool:
         counts = [_read_counts(s) for s in block]
         i = 0
         while i < len(block):
-            if _substitute_at(block, i, writes, counts, substitutable, live):
+            if _substitute_at(block, i, writes, counts, substitutable, live, aliases):
                 del block[i], writes[i], counts[i]
                 changed = True
             else:
@@ -547,7 +548,7 @@ def _substitute_pass(body, substitutable, live) -> bool:
     return changed
 
 
-def _substitute_at(block, i, writes, counts, substitutable, live) -> bool:
+def _substitute_at(block, i, writes, counts, substitutable, live, aliases) -> bool:
     pair = _simple_assign(block[i])
     if pair is None:
         return False
@@ -576,19 +577,36 @@ def _substitute_at(block, i, writes, counts, substitutable, live) -> bool:
     deps = reads(value) | {t}
     if any(writes[k] & deps for k in range(i + 1, use)):
         return False
-    # an index write may change what a view (`v = y[1:3]`) read by `value` holds
+    # an index write into `y` changes what a view of it (`v = y[1:3]`) holds
     if any(_writes_into(block[k]) for k in range(i + 1, use)):
-        return False
+        views_of = aliases.get()
+        deps = {c for r in deps for c in views_of.get(r, ())}
+        if any(writes[k] & deps for k in range(i + 1, use)):
+            return False
     _replace_direct(target, t, value)
     counts[use] = _read_counts(target)
     return True
 
 
 def _writes_into(stmt) -> bool:
-    """Whether `stmt` writes into an array in place (`y[i] = v`, `np.add.at(y, ...)`)."""
+    """Whether `stmt` may write into a container in place (`y[i] = v`, a call;
+    not a tape push, as nothing else refers to the tape)."""
     if isinstance(stmt, gast.Assign):
-        return any(isinstance(t, gast.Subscript) for t in stmt.targets)
-    return isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)
+        return isinstance(stmt.targets[0], gast.Subscript)
+    return isinstance(stmt, gast.Expr) and anno.getanno(stmt, anno.TAPE_ID) is None
+
+
+class _Lazy:
+    """A value computed on first use."""
+
+    def __init__(self, make):
+        self._make = make
+        self._value = None
+
+    def get(self):
+        if self._value is None:
+            self._value = self._make()
+        return self._value
 
 
 def _is_number(expr) -> bool:

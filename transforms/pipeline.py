@@ -24,6 +24,7 @@ from transforms.quoting import assign, const, name
 from transforms.reverse import (
     TAPE,
     ReverseMode,
+    bind_saved_values,
     comment,
     prune_tape,
 )
@@ -168,6 +169,7 @@ def gradient_ast(
             break
     if not has_tape:
         body = [s for s in body if s is not tape_init]
+    body = bind_saved_values(body, _parameters(normal))
 
     grad_name = namer.new(f"d{func_node.name}")
     if split:
@@ -295,6 +297,12 @@ def seed_name(func_node, reserved=()) -> str:
     namer = _namer(func_node, reserved)
     namer.new("returned")
     return namer.adjoint(namer.new("result"))
+
+
+def _parameters(func):
+    args = func.args
+    params = args.args + args.kwonlyargs + list(getattr(args, "posonlyargs", []))
+    return {a.id for a in params}
 
 
 def _count(body):

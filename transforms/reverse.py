@@ -26,12 +26,23 @@ from __future__ import annotations
 
 import copy
 import itertools
+import numbers
 
 import gast
 
 from transforms import anno
-from transforms.analysis import Liveness, activity, assigned_before, reads, written
+from transforms.analysis import (
+    DefiniteAssignment,
+    Liveness,
+    SharedMemory,
+    activity,
+    memory,
+    reads,
+    views,
+    written,
+)
 from transforms.errors import NoRuleError, TransformError, UnsupportedConstructError
+from transforms.normalize import AUGMENTED
 from transforms.quoting import assign, const, name
 
 TAPE = "_tape"
@@ -136,9 +147,10 @@ class ReverseMode:
         self.active = activity(func, self.wrt, self.result, self.differentiable)
         self.scalars: set[str] = set()
         self.scalars = self._scalar_variables()
+        self.shared_updates = self._shared_updates()
         self.containers = self._maybe_containers()
         self.sequences = self._sequences()
-        self.before_loop = assigned_before(func)
+        self.assigned = DefiniteAssignment.of_function(func)
         self.loops = []  # stack of (loop node, list of break markers)
         self.substitutable: set[str] = set(namer.temps)
         # temporaries made by elementwise operations: their adjoints may keep
@@ -357,6 +369,80 @@ class ReverseMode:
                 )
         return False
 
+    def _shared_updates(self) -> dict:
+        """`b op= e` where `b` may share memory with a variable read afterwards.
+
+        For an array (or a list) Python changes `b` in place, so every other
+        variable referring to it (`b = a`, a view `b = m[0]`) changes too;
+        the normal form rebinds `b`, and derivatives follow names, not
+        memory. For a number (or an immutable JAX array) the two agree. So
+        where a shared variable is live, the forward sweep checks the value:
+        `if hasattr(b, "__imul__"): raise ...` refuses exactly the programs
+        whose gradient would be wrong. Returns {id(stmt): the error to raise}.
+        """
+        marked = [
+            n
+            for n in gast.walk(self.func)
+            if isinstance(n, gast.Assign) and anno.getanno(n, AUGMENTED)
+        ]
+        marked = [n for n in marked if n.targets[0].id not in self.scalars]
+        if not marked:
+            return {}
+        shared = SharedMemory(self.func)
+        live = Liveness(self.func.body)
+        assigned = DefiniteAssignment.of_function(self.func)
+        ignored = set(self.namer.temps) | {self.result}
+        out = {}
+        for s in marked:
+            var = s.targets[0].id
+            others = sorted((shared.sharing(s, var) & live.live_out(s)) - ignored)
+            if not others:
+                continue
+            op = anno.getanno(s, AUGMENTED)
+            text = self.info.line(getattr(s, "lineno", None)) or f"{var} {op}= ..."
+            error = self.error(
+                UnsupportedConstructError,
+                "in-place update of an array that another variable shares",
+                s,
+                f"{text} (it also changes '{others[0]}', which is read afterwards)",
+                f"to change '{var}' only, make a new array "
+                f"('{var} = {var} {op} ...') or copy it first ('{var} = {var}.copy()')",
+            )
+            # a number never shares memory (`v = z[0]` of a vector is a copy):
+            # the check reads the others where they surely hold a value
+            bound = assigned.before(s) or frozenset()
+            tested = others if all(w in bound for w in others) else []
+            out[id(s)] = (error, tested)
+        return out
+
+    def _shared_update_guard(self, s):
+        """`if hasattr(b, "__imul__") and not isinstance(a, Number): raise <error>`
+        before `b *= e` (see `_shared_updates`)."""
+        error, others = self.shared_updates[id(s)]
+        var = s.targets[0].id
+        method = _IN_PLACE_METHODS.get(anno.getanno(s, AUGMENTED), "__iadd__")
+        test = gast.Call(
+            func=name("hasattr"), args=[name(var), const(method)], keywords=[]
+        )
+        if others:
+            number = self.import_name("Number", numbers.Number)
+            numbers_only = [
+                gast.Call(
+                    func=name("isinstance"), args=[name(w), name(number)], keywords=[]
+                )
+                for w in others
+            ]
+            if len(numbers_only) > 1:
+                numbers_only = [gast.BoolOp(op=gast.And(), values=numbers_only)]
+            test = gast.BoolOp(
+                op=gast.And(),
+                values=[test, gast.UnaryOp(op=gast.Not(), operand=numbers_only[0])],
+            )
+        raise_ = gast.Raise(
+            exc=name(self.import_name("in_place_error", error)), cause=None
+        )
+        return gast.If(test=test, body=[raise_], orelse=[])
+
     def _mark_impure_calls(self):
         """Random draws and calls we cannot resolve may have effects: mark them."""
         for n in gast.walk(self.func):
@@ -517,6 +603,8 @@ class ReverseMode:
         tape_id = next(self._ids)
         anno.setanno(s, anno.PRIMAL, True)
         fwd = [tape_push(target, tape_id), s]
+        if id(s) in self.shared_updates:
+            fwd.insert(0, self._shared_update_guard(s))
         pop = tape_pop(target, tape_id)
         if _is_list_pop(s.value, self.namespace):
             return fwd, self.adjoint_of_list_pop(s, pop)
@@ -938,21 +1026,28 @@ class ReverseMode:
             found = find(var, frame_index, limit)
             if found is None:
                 return
-            f, blk, j, stop_at = found
+            f, blk, j, _ = found
             d = blk[j]
             temp = var in self.namer.temps
             if not (temp and self.cheap(d.value)) and not (
                 isinstance(d.value, gast.Subscript) and self.cheap(d.value)
             ):
                 return
-            # nothing between the definition and the reading statement may
-            # change what the definition reads
-            between = list(blk[j + 1 : stop_at + 1 if f > 0 else stop])
-            inner = [] if f == 0 else list(block[:stop])
-            for g in range(1, f):
-                gb, gk = frames[g - 1]
-                inner += list(gb[: gk + 1])
-            touched = written(between) | written(inner)
+            # nothing between the definition and the point where the
+            # recomputation runs may change what the definition reads: the
+            # rest of its own block up to (and including) the statement that
+            # encloses that point, then every enclosing block's start. This
+            # holds for a dependency too: it is recomputed at the same point,
+            # not where the definition that reads it stood.
+            if f == 0:
+                between = list(blk[j + 1 : stop])
+            else:
+                between = list(blk[j + 1 : frames[f - 1][1] + 1])
+                between += list(block[:stop])
+                for g in range(1, f):
+                    gb, gk = frames[g - 1]
+                    between += list(gb[: gk + 1])
+            touched = written(between)
             if reads(d.value) & touched or var in touched:
                 return
             done.add(var)
@@ -1170,10 +1265,11 @@ class ReverseMode:
         fb, bb = self.block(s.body)
         self.loops.pop()
         counter = anno.getanno(s, anno.ITERATIONS)
-        defined = self.before_loop.get(id(s), set())
+        defined = set(self.assigned.before(s) or ())
         # A value the loop body leaves behind is saved at the body's end, for
         # the backward sweep to start the iteration with it. A variable that
-        # already has a value before the loop needs no such save: restoring
+        # surely has a value before the loop (on every path that reaches it,
+        # not merely somewhere earlier) needs no such save: restoring
         # the old value at each of its assignments (when the sweep reads it)
         # already puts back what the previous iteration left.
         saved = sorted(written(s.body) - {counter} - _loop_targets(s) - defined)
@@ -1269,6 +1365,23 @@ def _keep_line(new, old):
     return new
 
 
+# the method through which Python applies `v op= e` in place, by operator
+_IN_PLACE_METHODS = {
+    "+": "__iadd__",
+    "-": "__isub__",
+    "*": "__imul__",
+    "/": "__itruediv__",
+    "//": "__ifloordiv__",
+    "%": "__imod__",
+    "**": "__ipow__",
+    "@": "__imatmul__",
+    "&": "__iand__",
+    "|": "__ior__",
+    "^": "__ixor__",
+    "<<": "__ilshift__",
+    ">>": "__irshift__",
+}
+
 _LIBRARIES = ("numpy", "scipy", "jax", "jaxlib", "autograd", "torch", "tangent")
 
 
@@ -1277,8 +1390,15 @@ def _is_bound_method(obj) -> bool:
     return owner is not None and not isinstance(owner, type(copy))  # not a module
 
 
+# our own helpers that generated gradients call: a helper without a rule is
+# differentiated through its source (grad of a generated gradient)
+SOURCE_DIFFERENTIABLE = ("tangent.rules.rule_helpers", "tangent.runtime")
+
+
 def _is_library(obj) -> bool:
     """Library code is differentiated through rules only, never through its source."""
+    if getattr(obj, "__module__", None) in SOURCE_DIFFERENTIABLE:
+        return False
     module = (getattr(obj, "__module__", None) or "").split(".")[0]
     return module in _LIBRARIES
 
@@ -1455,7 +1575,11 @@ def prune_tape(body, live_at_exit):
 
     Returns the new body and whether any push remains.
     """
-    live = Liveness(body, live_at_exit, restores=_restored_container)
+    # a restore in place also puts back what views of the container read
+    # (`z_0 = z[0]` before `z[0] = ...`): it is live while one of them is
+    live = Liveness(
+        body, live_at_exit, restores=_restored_container, aliases=views(body)
+    )
     dead = set()
     keep_restore = set()
 
@@ -1465,18 +1589,18 @@ def prune_tape(body, live_at_exit):
             if tape_id is not None:
                 if isinstance(tape_id, tuple):
                     lst = tape_id[1]
-                    if lst in live.live_out(s):
+                    if {lst, memory(lst)} & live.live_out(s):
                         keep_restore.add(id(s))
                 elif isinstance(s, gast.Assign) and not isinstance(
                     s.value, gast.Constant
                 ):
                     target = s.targets[0]
-                    var = (
-                        target.value.id
-                        if isinstance(target, gast.Subscript)
-                        else target.id
-                    )
-                    if var not in live.live_out(s):
+                    if isinstance(target, gast.Subscript):
+                        var = target.value.id
+                        needed = {var, memory(var)}
+                    else:
+                        needed = {target.id}
+                    if not needed & live.live_out(s):
                         dead.add(tape_id)
             for field in ("body", "orelse"):
                 scan(getattr(s, field, []) or [])
@@ -1501,6 +1625,58 @@ def prune_tape(body, live_at_exit):
 
     body = drop(body)
     return body, _has_tape(body)
+
+
+def bind_saved_values(body, params):
+    """`v = None` at the start for each value saved where it may be unbound.
+
+    A candidate save `_tape.append(v)` sits before each assignment of `v`;
+    on a path where `v` was never assigned (it is set in one branch only,
+    or later in a loop body), the save would read an unbound name. The
+    backward sweep then restores the placeholder, which nothing reads on
+    that path. Decided by definite assignment over the final forward sweep.
+    """
+    assigned = DefiniteAssignment(body, params)
+    unbound = set()
+    for stmt in body:
+        for s in gast.walk(stmt):
+            value = _saved_name(s)
+            if value is None:
+                continue
+            bound = assigned.before(s)
+            if bound is not None and value not in bound:
+                unbound.add(value)
+    if not unbound:
+        return body
+    inits = [assign(v, const(None)) for v in sorted(unbound)]
+    at = 1 if body and _is_tape_init(body[0]) else 0
+    return [*body[:at], *inits, *body[at:]]
+
+
+def _saved_name(stmt):
+    """`v` in `_tape.append(v)`, or None."""
+    if not (isinstance(stmt, gast.Expr) and isinstance(stmt.value, gast.Call)):
+        return None
+    call = stmt.value
+    func = call.func
+    if (
+        isinstance(func, gast.Attribute)
+        and func.attr == "append"
+        and isinstance(func.value, gast.Name)
+        and func.value.id == TAPE
+        and len(call.args) == 1
+        and isinstance(call.args[0], gast.Name)
+    ):
+        return call.args[0].id
+    return None
+
+
+def _is_tape_init(stmt):
+    return (
+        isinstance(stmt, gast.Assign)
+        and isinstance(stmt.targets[0], gast.Name)
+        and stmt.targets[0].id == TAPE
+    )
 
 
 def _has_tape(stmts):
