@@ -44,7 +44,7 @@ import copy
 import gast
 
 from transforms import anno
-from transforms.analysis import Liveness, reads, target_names, views, written
+from transforms.analysis import Liveness, nodes, reads, target_names, views, written
 
 ZERO_FACTORIES = ("zeros_like",)
 
@@ -53,7 +53,7 @@ ZERO_FACTORIES = ("zeros_like",)
 
 
 def _is_pure(expr) -> bool:
-    for n in gast.walk(expr):
+    for n in nodes(expr):
         if isinstance(n, gast.Call):
             if anno.getanno(n, anno.IMPURE):
                 return False
@@ -150,7 +150,7 @@ def _direct_exprs(s):
 def _count_reads(node, var) -> int:
     return sum(
         1
-        for n in gast.walk(node)
+        for n in nodes(node)
         if isinstance(n, gast.Name) and n.id == var and isinstance(n.ctx, gast.Load)
     )
 
@@ -280,15 +280,20 @@ def zero_adjoints(body):
     """
     state = {"changed": False}
 
-    def run_block(stmts, zeros):
+    def run_block(stmts, zeros, rewrite=True):
+        """The zeros after `stmts`; with `rewrite`, also prune the statements."""
         out = []
         for s in stmts:
             zero_if = anno.getanno(s, anno.ZERO_IF)
             if zero_if is not None and zero_if in zeros and isinstance(s, gast.Assign):
-                state["changed"] = True
                 target = s.targets[0]
                 if isinstance(target, gast.Name) and target.id in reads(s.value):
+                    state["changed"] |= rewrite
                     continue  # dx = dx + 0, dx = add_at(dx, x, i, 0): unchanged
+                if not rewrite:
+                    zeros = zeros | target_names(target)
+                    continue
+                state["changed"] = True
                 for name_ in sorted(target_names(target)):
                     out.append(
                         gast.Assign(
@@ -306,30 +311,32 @@ def zero_adjoints(body):
                     )
                     zeros = zeros | {name_}
                 continue
-            zeros = step(s, zeros)
+            zeros = step(s, zeros, rewrite)
             out.append(s)
-        stmts[:] = out
+        if rewrite:
+            stmts[:] = out
         return zeros
 
-    def step(s, zeros):
+    def step(s, zeros, rewrite):
         pair = _simple_assign(s)
         if pair is not None:
             v, value = pair
             return (zeros - {v}) | ({v} if _is_zero(value) else set())
         if isinstance(s, gast.If):
-            return run_block(s.body, set(zeros)) & run_block(s.orelse, set(zeros))
+            return run_block(s.body, set(zeros), rewrite) & run_block(
+                s.orelse, set(zeros), rewrite
+            )
         if isinstance(s, (gast.For, gast.While)):
             # zero at the loop head only if zero on entry and after the body;
             # the body is pruned under that (conservative) assumption
             head = set(zeros)
             while True:
-                trial = copy.deepcopy(s.body)
-                out = run_block(trial, set(head))
-                new = head & out
+                new = head & run_block(s.body, set(head), rewrite=False)
                 if new == head:
                     break
                 head = new
-            run_block(s.body, set(head))
+            if rewrite:
+                run_block(s.body, set(head))
             return head
         return zeros - written([s])
 
@@ -433,6 +440,7 @@ def merge_accumulations(body):
     """`v = g1; ...; v = v + g2` => `v = g1 + g2` within one block."""
     changed = False
     for block in _blocks(body):
+        facts = None  # (reads, writes) of each statement, until a merge
         i = 0
         while i < len(block):
             pair = _simple_assign(block[i])
@@ -445,6 +453,8 @@ def merge_accumulations(body):
                 continue
             needs = reads(first) | {v}
             merged = False
+            if facts is None:
+                facts = [(reads(st), written([st])) for st in block]
             for j in range(i + 1, len(block)):
                 s = block[j]
                 acc = _accumulation(s)
@@ -466,16 +476,20 @@ def merge_accumulations(body):
                     del block[i]
                     merged = changed = True
                     break
-                if v in reads(s) or (written([s]) & needs):
+                if v in facts[j][0] or (facts[j][1] & needs):
                     break
             if not merged:
                 i += 1
+            else:  # block[i] was merged into block[j], now block[j - 1]
+                del facts[i]
+                facts[j - 1] = (reads(block[j - 1]), written([block[j - 1]]))
     return changed
 
 
 def copy_propagation(body, substitutable):
     changed = False
     for block in _blocks(body):
+        writes = None  # what each statement writes: replacing reads keeps it
         for i, s in enumerate(block):
             pair = _simple_assign(s)
             if pair is None or not isinstance(pair[1], gast.Name):
@@ -485,8 +499,11 @@ def copy_propagation(body, substitutable):
                 continue
             if anno.getanno(s, anno.TAPE_ID) is not None:
                 continue
-            for later in block[i + 1 :]:
-                w = written([later])
+            for k in range(i + 1, len(block)):
+                later = block[k]
+                if writes is None:
+                    writes = [written([st]) for st in block]
+                w = writes[k]
                 if a in w or b in w:
                     if isinstance(later, gast.Assign) and _count_reads(later.value, a):
                         _replace_direct(
@@ -524,7 +541,7 @@ def forward_substitution(body, substitutable, live_at_exit):
 
 def _read_counts(stmt) -> dict:
     counts: dict[str, int] = {}
-    for n in gast.walk(stmt):
+    for n in nodes(stmt):
         if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Load):
             counts[n.id] = counts.get(n.id, 0) + 1
     return counts
@@ -721,6 +738,7 @@ def redundant_assignments(body):
     """`v = e; ...; v = e` => `v = e; ...` when nothing in between changes `v` or what `e` reads."""
     changed = False
     for block in _blocks(body):
+        writes = None  # the names each statement writes, once per block
         i = 0
         while i < len(block):
             pair = _simple_assign(block[i])
@@ -735,8 +753,10 @@ def redundant_assignments(body):
             if v in reads(value):  # `y = y @ M` twice is two steps
                 i += 1
                 continue
-            text = gast.dump(value)
+            text = None
             guard = reads(value) | {v}
+            if writes is None:
+                writes = [written([s]) for s in block]
             j = i + 1
             while j < len(block):
                 later = block[j]
@@ -744,13 +764,15 @@ def redundant_assignments(body):
                 if (
                     again is not None
                     and again[0] == v
-                    and gast.dump(again[1]) == text
                     and anno.getanno(later, anno.TAPE_ID) is None
                 ):
-                    del block[j]
-                    changed = True
-                    continue
-                if written([later]) & guard:
+                    if text is None:
+                        text = gast.dump(value)
+                    if gast.dump(again[1]) == text:
+                        del block[j], writes[j]
+                        changed = True
+                        continue
+                if writes[j] & guard:
                     break
                 j += 1
             i += 1
@@ -817,18 +839,32 @@ def merge_unbroadcasts(body):
 def optimize(body, live_at_exit, substitutable, max_rounds=20):
     """Run every pass until none changes the code."""
     zero_adjoints(body)
+    passes = [
+        lambda: constant_folding(body),
+        lambda: zero_propagation(body),
+        lambda: dead_code(body, live_at_exit),
+        lambda: merge_accumulations(body),
+        lambda: copy_propagation(body, substitutable),
+        lambda: dead_code(body, live_at_exit),
+        lambda: forward_substitution(body, substitutable, live_at_exit),
+        lambda: merge_unbroadcasts(body),
+        lambda: redundant_assignments(body),
+        lambda: shape_guards(body),
+    ]
+    # A pass that found nothing to do finds nothing again until another pass
+    # changes the code: it is skipped until then (the same result, sooner).
+    changes = 0
+    idle_since = {}  # pass -> the number of changes when it last found nothing
     for _ in range(max_rounds):
         changed = False
-        changed |= constant_folding(body)
-        changed |= zero_propagation(body)
-        changed |= dead_code(body, live_at_exit)
-        changed |= merge_accumulations(body)
-        changed |= copy_propagation(body, substitutable)
-        changed |= dead_code(body, live_at_exit)
-        changed |= forward_substitution(body, substitutable, live_at_exit)
-        changed |= merge_unbroadcasts(body)
-        changed |= redundant_assignments(body)
-        changed |= shape_guards(body)
+        for k, run in enumerate(passes):
+            if idle_since.get(k) == changes:
+                continue
+            if run():
+                changes += 1
+                changed = True
+            else:
+                idle_since[k] = changes
         if not changed:
             break
     return body
