@@ -242,3 +242,10 @@ def positional_only(x, y, /):
 
 def keyword_only(x, *, k):
     return x * k
+
+
+def uses_computed_call_in_unused_helper(x):
+    def unused(t):
+        return (np.sin if t > 0.0 else np.cos)(t)  # <-- computed call unused
+
+    return x * 2.0

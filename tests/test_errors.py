@@ -341,6 +341,11 @@ MORE_REFUSED = [
     (rf.uses_setattr, "setattr", "setattr()"),
     (rf.uses_delattr, "delattr", "delattr()"),
     (rf.uses_call_of_subscript, "call of subscript", "computed function"),
+    (
+        rf.uses_computed_call_in_unused_helper,
+        "computed call unused",
+        "computed function",
+    ),
     (rf.uses_missing_argument, "missing argument", "missing argument 'k'"),
 ]
 

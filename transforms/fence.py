@@ -222,6 +222,9 @@ def _check_call(call, info):
                 "in-place output argument (out=)",
                 "drop out= and assign the result to a new variable: y = np.sin(x)",
             )
+    if not isinstance(call.func, (gast.Name, gast.Attribute, gast.Lambda)):
+        # also in a nested function never called, which is never inlined
+        _refuse(info, call, "call of a computed function", "call a named function")
     if isinstance(call.func, gast.Name) and call.func.id in _DYNAMIC:
         _refuse(
             info,
