@@ -1429,3 +1429,14 @@ def test_hvp(f, fj, primals):
             f"grad {i}",
         )
         assert_close(hv[i], expected_hv[i], 1e-8, 1e-9, f"hvp {i}")
+
+
+@pytest.mark.parametrize("f, fj", [(h_lists, j_lists), (h_math, j_math)])
+@pytest.mark.parametrize("i", [0, 1])
+def test_grad_of_grad_through_the_helpers(f, fj, i):
+    # the second gradient differentiates the helpers the first one calls
+    # (push_grad, head_grad, builtin_extremum_grads, sum_grad, ...)
+    args = (1.3, 0.6)
+    second = tangent.grad(tangent.grad(f, wrt=(i,)), wrt=(i,))(*args)
+    expected = jax.grad(jax.grad(fj, argnums=i), argnums=i)(*args)
+    assert float(second) == pytest.approx(float(expected), rel=1e-9)
