@@ -162,7 +162,12 @@ def forward_source(f, wrt=(0,), stage="optimized") -> str:
     return stages[stage]
 
 
-def _shape_of(x):
+def _structure(x):
+    """The shape of an array or number; of a list, tuple or dict, its items' shapes."""
+    if isinstance(x, (list, tuple)):
+        return type(x).__name__, tuple(_structure(e) for e in x)
+    if isinstance(x, dict):
+        return "dict", tuple((k, _structure(v)) for k, v in sorted(x.items(), key=repr))
     return np.shape(x)
 
 
@@ -183,10 +188,10 @@ def _check_tangents(f, primals, tangents):
     for i, (p, t) in enumerate(zip(primals, tangents)):
         if t is None:
             continue
-        if _shape_of(p) != _shape_of(t):
+        if _structure(p) != _structure(t):
             raise ValueError(
                 f"jvp({name}): the tangent of argument {i} has shape "
-                f"{_shape_of(t)}, but the argument has shape {_shape_of(p)} "
+                f"{_structure(t)}, but the argument has shape {_structure(p)} "
                 "(a tangent has its primal's shape)"
             )
 

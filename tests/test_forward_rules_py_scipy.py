@@ -1359,15 +1359,22 @@ def j_special(x, a):
 
 
 def h_linalg(a, b):
+    a = (a + a.T) / 2.0  # a function of symmetric matrices: its gradient is unique
     c = scipy.linalg.cholesky(a, lower=True)
     z = scipy.linalg.solve_triangular(c, b, lower=True)
     return np.sum(z * z) + np.log(scipy.linalg.det(a))
 
 
 def j_linalg(a, b):
+    a = (a + a.T) / 2.0
     c = jsl.cholesky(a, lower=True)
     z = jsl.solve_triangular(c, b, lower=True)
     return jnp.sum(z * z) + jnp.log(jsl.det(a))
+
+
+def _spd(rng, n):
+    m = rng.normal(size=(n, n))
+    return m @ m.T + n * np.eye(n)
 
 
 def _hvp_cases():
@@ -1384,6 +1391,12 @@ def _hvp_cases():
         (h_lists, j_lists, (1.3, 0.6)),
         (h_math, j_math, (1.3, 0.6)),
         (h_extrema, j_extrema, (rng.normal(size=(3, 4)),)),
+        (
+            h_special,
+            j_special,
+            (rng.uniform(0.5, 2.0, size=(4,)), rng.uniform(0.5, 2.0, size=(4,))),
+        ),
+        (h_linalg, j_linalg, (_spd(rng, 3), rng.normal(size=(3,)))),
     ]
 
 

@@ -16,6 +16,12 @@ import operator
 
 import numpy as np
 
+try:  # SciPy is optional: its helpers are used only by SciPy's rules
+    import scipy.linalg as scipy_linalg
+    import scipy.special as scipy_special
+except ImportError:  # pragma: no cover
+    scipy_linalg = scipy_special = None
+
 from tangent.runtime import unbroadcast
 
 # ----- Zeros, dtypes and adjoint entries -----
@@ -961,7 +967,6 @@ def multi_dot_grads(g, arrays):
 
 def expm_grad(g, a):
     """Adjoint of expm: the top-right block of expm([[A^T, G], [0, A^T]])."""
-    from scipy.linalg import expm
 
     a = np.asarray(a)
     n = a.shape[-1]
@@ -969,19 +974,18 @@ def expm_grad(g, a):
     block[..., :n, :n] = mT(a)
     block[..., n:, n:] = mT(a)
     block[..., :n, n:] = g
-    return as_grad(expm(block)[..., :n, n:], a)
+    return as_grad(scipy_linalg.expm(block)[..., :n, n:], a)
 
 
 def solve_triangular_grads(g, y, a, b, trans=0, lower=False, unit_diagonal=False):
     """Adjoints of x = solve_triangular(a, b): gb = solve(op(a)^T, g), ga = -gb x^T masked."""
-    from scipy.linalg import solve_triangular
 
     a = np.asarray(a)
     transposed = trans in (1, "T", 2, "C")
     vector = np.ndim(b) == 1
     gm = np.asarray(g)[:, None] if vector else np.asarray(g)
     ym = np.asarray(y)[:, None] if vector else np.asarray(y)
-    gb = solve_triangular(
+    gb = scipy_linalg.solve_triangular(
         a, gm, trans=0 if transposed else 1, lower=lower, unit_diagonal=unit_diagonal
     )
     ga = -(ym @ mT(gb)) if transposed else -(gb @ mT(ym))
@@ -996,10 +1000,9 @@ def solve_triangular_grads(g, y, a, b, trans=0, lower=False, unit_diagonal=False
 
 def sqrtm_grad(g, y):
     """Adjoint of sqrtm: solve X^T Z + Z X^T = G (a Sylvester equation)."""
-    from scipy.linalg import solve_sylvester
 
     x = np.real(np.asarray(y))
-    return solve_sylvester(mT(x), mT(x), np.asarray(g))
+    return scipy_linalg.solve_sylvester(mT(x), mT(x), np.asarray(g))
 
 
 # ----- Shapes -----
@@ -1469,17 +1472,19 @@ def logsumexp_grads(g, y, a, axis=None, b=None, keepdims=False, return_sign=Fals
 
 
 def xlogy_grads(g, x, y):
-    """Adjoints of xlogy(x, y) = x log y: log y (0 where x == 0) and x / y."""
+    """Adjoints of xlogy(x, y) = x log y: log y (0 where x == y == 0, as JAX) and x / y."""
     x, y = np.asarray(x), np.asarray(y)
-    gx = np.where(x == 0, 0.0, g * np.log(np.where(x == 0, 1.0, y)))
+    both = (x == 0) & (y == 0)
+    gx = np.where(both, 0.0, g * np.log(np.where(both, 1.0, y)))
     gy = g * safe_divide(x, y)
     return unbroadcast(as_grad(gx, x), x), unbroadcast(as_grad(gy, y), y)
 
 
 def xlog1py_grads(g, x, y):
-    """Adjoints of xlog1py(x, y) = x log(1 + y): log1p(y) and x / (1 + y)."""
+    """Adjoints of xlog1py(x, y) = x log(1 + y): log1p(y) (0 where x == 0, y == -1) and x / (1 + y)."""
     x, y = np.asarray(x), np.asarray(y)
-    gx = np.where(x == 0, 0.0, g * np.log1p(np.where(x == 0, 0.0, y)))
+    both = (x == 0) & (y == -1)
+    gx = np.where(both, 0.0, g * np.log1p(np.where(both, 0.0, y)))
     gy = g * safe_divide(x, 1.0 + y)
     return unbroadcast(as_grad(gx, x), x), unbroadcast(as_grad(gy, y), y)
 
@@ -1521,20 +1526,18 @@ def exprel_derivative(x):
 
 def i1_over_x_term(x):
     """d i1(x) / dx = i0(x) - i1(x) / x, and 1/2 at 0."""
-    from scipy.special import i0, i1
 
     x = np.asarray(x)
     safe = np.where(x == 0, 1.0, x)
-    return np.where(x == 0, 0.5, i0(x) - i1(safe) / safe)
+    return np.where(x == 0, 0.5, scipy_special.i0(x) - scipy_special.i1(safe) / safe)
 
 
 def i1e_derivative(x, y):
     """d i1e(x) / dx = i0e(x) - i1e(x) (sign(x) + 1 / x), and 1/2 at 0."""
-    from scipy.special import i0e
 
     x = np.asarray(x)
     safe = np.where(x == 0, 1.0, x)
-    return np.where(x == 0, 0.5, i0e(x) - y * (np.sign(x) + 1.0 / safe))
+    return np.where(x == 0, 0.5, scipy_special.i0e(x) - y * (np.sign(x) + 1.0 / safe))
 
 
 def log_ndtr_derivative(x, y):
@@ -1544,9 +1547,8 @@ def log_ndtr_derivative(x, y):
 
 def multigammaln_derivative(a, dim):
     """d multigammaln(a, d) / da = sum_j digamma(a - j / 2)."""
-    from scipy.special import digamma
 
-    return sum(digamma(a - 0.5 * j) for j in range(dim))
+    return sum(scipy_special.digamma(a - 0.5 * j) for j in range(dim))
 
 
 # ----- Adjoints of the helpers themselves (second order) -----
@@ -1728,6 +1730,7 @@ def cholesky_tangent(t, L, upper=False):
     """Tangent of the Cholesky factor: L Phi(L^-1 dA L^-T), Phi the lower half."""
     if upper:
         L = np.swapaxes(L, -1, -2)
+    t = (t + np.swapaxes(t, -1, -2)) / 2.0  # only the symmetric part moves a
     inner = np.linalg.solve(L, np.swapaxes(np.linalg.solve(L, t), -1, -2))
     phi = np.tril(inner, -1) + 0.5 * np.tril(np.triu(inner))
     dL = L @ phi
@@ -1736,7 +1739,7 @@ def cholesky_tangent(t, L, upper=False):
 
 def eigh_tangent(t, w_v, eigenvalues_only=False):
     """Tangent of eigh: dw = diag(V^T dA V); dV = V (F * (V^T dA V)), F_ij = 1/(w_j - w_i)."""
-    w, v = w_v if not eigenvalues_only else w_v
+    w, v = w_v
     vt = np.swapaxes(v, -1, -2)
     inner = vt @ ((t + np.swapaxes(t, -1, -2)) / 2.0) @ v
     dw = np.diagonal(inner, axis1=-2, axis2=-1)
