@@ -39,7 +39,7 @@ def run_one(impl, name, size, budget):
     try:
         prepared = impl.prepare(name, args)
         if prepared.compile_s is None:
-            result, warm = timing.timed_once(prepared.call)
+            result, warm = timing.timed_once(prepared.call, budget.clock)
         else:
             result, warm = prepared.first, None
         got = prepared.to_numpy(result)

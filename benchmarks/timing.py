@@ -17,16 +17,26 @@ class Budget:
     sample lasts at least `sample_s` (fast functions are timed in batches, so
     the clock's resolution does not matter). Samples are repeated until
     `total_s` is spent, at least `min_repeats` and at most `max_repeats` times.
+
+    `clock`: "cpu" (the default) times the CPU the process used, all its
+    threads and the kernel's work for it (page faults included), but not the
+    time the process waited while other processes had the cores: on a machine
+    shared with other work, wall-clock samples swing with their load.
+    "wall" times the wall clock.
     """
 
     total_s: float
     sample_s: float
     min_repeats: int
     max_repeats: int
+    clock: str = "cpu"
 
 
 QUICK = Budget(total_s=0.12, sample_s=0.005, min_repeats=3, max_repeats=25)
-FULL = Budget(total_s=1.5, sample_s=0.02, min_repeats=5, max_repeats=101)
+FULL = Budget(total_s=1.0, sample_s=0.02, min_repeats=5, max_repeats=101)
+
+
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
 
 
 @dataclass(frozen=True)
@@ -37,12 +47,15 @@ class Timing:
 
 
 def _first(fn, budget, warm_s):
-    """Seconds of one call, from the caller's call if that was slow, else a warm-up call."""
-    if warm_s is not None and warm_s > budget.total_s:
+    """Seconds of one call: from a warm-up call, or from the caller's call if that
+    took longer than four budgets (then a warm-up call would cost too much; but a
+    first call is often slower than the next, so a faster one is still warmed up)."""
+    if warm_s is not None and warm_s > 4 * budget.total_s:
         return warm_s
-    start = time.perf_counter()
+    clock = CLOCKS[budget.clock]
+    start = clock()
     fn()
-    return max(time.perf_counter() - start, 1e-9)
+    return max(clock() - start, 1e-9)
 
 
 def _repeats(per_sample, budget):
@@ -52,11 +65,11 @@ def _repeats(per_sample, budget):
     return max(floor, min(budget.max_repeats, repeats))
 
 
-def _sample(fn, number):
-    start = time.perf_counter()
+def _sample(fn, number, clock):
+    start = clock()
     for _ in range(number):
         fn()
-    return (time.perf_counter() - start) / number
+    return (clock() - start) / number
 
 
 class _NoGC:
@@ -73,15 +86,15 @@ def measure(fn, budget: Budget, warm_s: float | None = None) -> Timing:
     """The median time of one call of `fn()`, after a warm-up call.
 
     `warm_s`: the seconds of a call the caller has just made (its gradient
-    check). A call slower than the whole budget is not warmed up again, and
-    is timed as few times as the budget allows, at least once: a gradient
-    that takes a minute is timed in one or two minutes, not ten.
+    check). A call slower than four budgets is not warmed up again, and is
+    timed as few times as four budgets allow, at least once: a gradient that
+    takes a minute is timed in one or two minutes, not ten.
     """
     first = _first(fn, budget, warm_s)
     number = max(1, int(budget.sample_s / first))
     repeats = _repeats(first * number, budget)
     with _NoGC():
-        samples = [_sample(fn, number) for _ in range(repeats)]
+        samples = [_sample(fn, number, CLOCKS[budget.clock]) for _ in range(repeats)]
     return Timing(statistics.median(samples), repeats * number, repeats)
 
 
@@ -100,8 +113,8 @@ def paired(fn, reference, budget: Budget, warm_s: float | None = None):
     a, b = [], []
     with _NoGC():
         for _ in range(repeats):
-            a.append(_sample(fn, number_a))
-            b.append(_sample(reference, number_b))
+            a.append(_sample(fn, number_a, CLOCKS[budget.clock]))
+            b.append(_sample(reference, number_b, CLOCKS[budget.clock]))
     ratio = statistics.median(x / y for x, y in zip(a, b))
     return (
         Timing(statistics.median(a), repeats * number_a, repeats),
@@ -110,11 +123,12 @@ def paired(fn, reference, budget: Budget, warm_s: float | None = None):
     )
 
 
-def timed_once(fn):
-    """(result, seconds) of one call of `fn()`."""
-    start = time.perf_counter()
+def timed_once(fn, clock="wall"):
+    """(result, seconds) of one call of `fn()`, on the wall clock or the CPU clock."""
+    clock = CLOCKS[clock]
+    start = clock()
     result = fn()
-    return result, time.perf_counter() - start
+    return result, clock() - start
 
 
 def peak_memory(fn) -> int:

@@ -348,7 +348,7 @@ WORKLOADS = {
         args=ode_rk4_args,
         wrt=(0,),
         static=(3,),
-        sizes=dict(full={"steps": 500}, quick={"steps": 10}, tiny={"steps": 4}),
+        sizes=dict(full={"steps": 500}, quick={"steps": 5}, tiny={"steps": 4}),
         describe="{steps} RK4 steps, Lotka-Volterra",
     ),
     "control_flow": dict(
