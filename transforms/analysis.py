@@ -127,6 +127,11 @@ def memory(var: str) -> str:
     return f"{var}[]"
 
 
+def binding(var: str) -> str:
+    """The pseudo-variable for which object `var` names, read by a restore in place."""
+    return f"{var}@"
+
+
 # attributes, methods and functions whose result may share memory with their
 # (first) operand: NumPy views, or the same object
 _VIEW_ATTRIBUTES = ("T", "mT", "real", "imag", "flat")
@@ -285,7 +290,9 @@ class Liveness:
         """`restores(stmt)`, when given, names the container a statement restores
         in place (`xs.pop()`, `a[i] = saved`): such a statement then counts as
         reading its other operands only, so a restore is live exactly when a
-        later statement other than a restore reads the container.
+        later statement other than a restore reads the container; a live
+        restore reads `binding(container)`, which only assignments of the
+        container define.
 
         `aliases` (from `views`), when given, maps a variable to the containers
         whose memory it may share: reading it also reads `memory(c)` of each,
@@ -318,12 +325,19 @@ class Liveness:
     def _stmt(self, s, live, loop_exit):
         container = self._restores(s) if self._restores else None
         if container is not None:
-            return live | (self._reads(s) - {container})
+            # a restore that stays writes into the object `container` names
+            # then: that binding must be restored before it (in a loop whose
+            # body rebinds the container, from the previous iteration)
+            kept = container in live or memory(container) in live
+            used = {binding(container)} if kept else set()
+            return live | (self._reads(s) - {container}) | used
         if isinstance(s, gast.Assign):
             target = s.targets[0]
             if isinstance(target, gast.Subscript):
                 return live | self._reads(target) | self._reads(s.value)
-            return (live - target_names(target)) | self._reads(s.value)
+            names = target_names(target)
+            dead = names | {binding(v) for v in names} if self._restores else names
+            return (live - dead) | self._reads(s.value)
         if isinstance(s, gast.AugAssign):
             return live | self._reads(s.target) | self._reads(s.value)
         if isinstance(s, gast.Expr):

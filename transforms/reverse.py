@@ -36,6 +36,7 @@ from transforms.analysis import (
     Liveness,
     SharedMemory,
     activity,
+    binding,
     memory,
     reads,
     views,
@@ -1599,7 +1600,7 @@ def prune_tape(body, live_at_exit):
                         var = target.value.id
                         needed = {var, memory(var)}
                     else:
-                        needed = {target.id}
+                        needed = {target.id, binding(target.id)}
                     if not needed & live.live_out(s):
                         dead.add(tape_id)
             for field in ("body", "orelse"):
