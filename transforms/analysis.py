@@ -60,8 +60,61 @@ def nodes(node) -> list:
     return out
 
 
+# While the optimizer runs passes over code that mostly stays the same, the
+# names each node reads and writes are remembered: id(node) -> (node, reads,
+# written). `forget()` must follow every change of the code (optimize does).
+_memo: dict | None = None
+_compound: set[int] = set()  # the remembered if/for/while statements
+
+
+def remember(on: bool) -> None:
+    """Start (True) or stop (False) remembering `reads` and `written` per node."""
+    global _memo
+    _memo = {} if on else None
+    _compound.clear()
+
+
+_COMPOUND = (gast.If, gast.For, gast.While)
+
+
+def forget(*changed) -> None:
+    """The code changed: what was remembered no longer holds. Given the
+    statements changed in place (or removed), only their facts and those of
+    the compound statements (which contain statements) are dropped."""
+    if _memo is None:
+        return
+    if not changed:
+        _memo.clear()
+        _compound.clear()
+        return
+    for stmt in changed:
+        for n in nodes(stmt):
+            _memo.pop(id(n), None)
+    for key in _compound:
+        _memo.pop(key, None)
+    _compound.clear()
+
+
+def _facts(node):
+    entry = _memo.get(id(node))
+    if entry is None or entry[0] is not node:
+        entry = _memo[id(node)] = (node, None, None)
+        if isinstance(node, _COMPOUND):
+            _compound.add(id(node))
+    return entry
+
+
 def reads(node) -> set[str]:
     """Names read anywhere in a node (for a compound statement, its nested blocks too)."""
+    if _memo is not None:
+        entry = _facts(node)
+        if entry[1] is None:
+            entry = _memo[id(node)] = (node, frozenset(_reads(node)), entry[2])
+        return set(entry[1])
+    return _reads(node)
+
+
+def _reads(node) -> set[str]:
     return {
         n.id for n in nodes(node) if n.__class__ is _NAME and n.ctx.__class__ is _LOAD
     }
@@ -82,21 +135,33 @@ def written(stmts) -> set[str]:
     """Names assigned anywhere in `stmts` (including nested blocks and loop targets)."""
     out = set()
     for s in stmts:
-        for n in nodes(s):
-            cls = n.__class__
-            if cls is _NAME:
-                if n.ctx.__class__ is _STORE:
-                    out.add(n.id)
-            elif cls is gast.Call:
-                if _mutating_call(n):  # xs.append(v), v = xs.pop(): xs changes
-                    out.add(n.func.value.id)
-            elif cls is gast.Expr:
-                if _destination(n.value):
-                    out.add(_destination(n.value))
-            elif cls is gast.Assign and isinstance(n.targets[0], gast.Subscript):
-                root = n.targets[0].value
-                if isinstance(root, gast.Name):
-                    out.add(root.id)
+        if _memo is not None:
+            entry = _facts(s)
+            if entry[2] is None:
+                entry = _memo[id(s)] = (s, entry[1], frozenset(_written(s)))
+            out |= entry[2]
+        else:
+            out |= _written(s)
+    return out
+
+
+def _written(s) -> set[str]:
+    out = set()
+    for n in nodes(s):
+        cls = n.__class__
+        if cls is _NAME:
+            if n.ctx.__class__ is _STORE:
+                out.add(n.id)
+        elif cls is gast.Call:
+            if _mutating_call(n):  # xs.append(v), v = xs.pop(): xs changes
+                out.add(n.func.value.id)
+        elif cls is gast.Expr:
+            if _destination(n.value):
+                out.add(_destination(n.value))
+        elif cls is gast.Assign and isinstance(n.targets[0], gast.Subscript):
+            root = n.targets[0].value
+            if isinstance(root, gast.Name):
+                out.add(root.id)
     return out
 
 

@@ -9,6 +9,11 @@ substitutable)` runs them all until nothing changes. `substitutable` names
 the variables the compiler invented (temporaries, their adjoints): only those
 may be folded away; the user's own variables always stay visible.
 
+While the passes run, `analysis.remember` keeps the names each node reads
+and writes: a pass that changes a statement in place, or removes one, calls
+`forget(statement)` before it asks `reads`/`written` again, and `optimize`
+forgets everything after a pass that reports a change.
+
 Passes, each as "before => after":
 
 - dead code: `t = e` with `t` never read afterwards => (removed), when `e`
@@ -44,7 +49,16 @@ import copy
 import gast
 
 from transforms import anno
-from transforms.analysis import Liveness, nodes, reads, target_names, views, written
+from transforms.analysis import (
+    Liveness,
+    forget,
+    nodes,
+    reads,
+    remember,
+    target_names,
+    views,
+    written,
+)
 
 ZERO_FACTORIES = ("zeros_like",)
 
@@ -211,6 +225,7 @@ def dead_code(body, live_at_exit):
             block[:] = keep
         if not removed:
             return changed
+        forget()
         changed = True
 
 
@@ -239,6 +254,7 @@ def zero_propagation(body):
             if v in zeros and rewrite and not keeps_shape:
                 s.value = increment
                 state["changed"] = True
+                forget(s)
             return zeros - {v}
         pair = _simple_assign(s)
         if pair is not None:
@@ -423,6 +439,7 @@ def shape_guards(body):
             if anno.getanno(node, anno.SHAPE_GUARD):
                 if not _maybe_scalar_zero(node.args[0], self.maybe):
                     changed = True
+                    forget()
                     return node.args[0]
             return node
 
@@ -481,6 +498,7 @@ def merge_accumulations(body):
             if not merged:
                 i += 1
             else:  # block[i] was merged into block[j], now block[j - 1]
+                forget(block[j - 1])
                 del facts[i]
                 facts[j - 1] = (reads(block[j - 1]), written([block[j - 1]]))
     return changed
@@ -506,6 +524,7 @@ def copy_propagation(body, substitutable):
                 w = writes[k]
                 if a in w or b in w:
                     if isinstance(later, gast.Assign) and _count_reads(later.value, a):
+                        forget(later)
                         _replace_direct(
                             later,
                             a,
@@ -519,6 +538,7 @@ def copy_propagation(body, substitutable):
                         changed = True
                     break
                 if _count_reads(later, a):
+                    forget(later)
                     _Replace(
                         a,
                         gast.Name(
@@ -600,6 +620,7 @@ def _substitute_at(block, i, writes, counts, substitutable, live, aliases) -> bo
         deps = {c for r in deps for c in views_of.get(r, ())}
         if any(writes[k] & deps for k in range(i + 1, use)):
             return False
+    forget(target)
     _replace_direct(target, t, value)
     counts[use] = _read_counts(target)
     return True
@@ -839,6 +860,14 @@ def merge_unbroadcasts(body):
 def optimize(body, live_at_exit, substitutable, max_rounds=20):
     """Run every pass until none changes the code."""
     zero_adjoints(body)
+    remember(True)
+    try:
+        return _fixed_point(body, live_at_exit, substitutable, max_rounds)
+    finally:
+        remember(False)
+
+
+def _fixed_point(body, live_at_exit, substitutable, max_rounds):
     passes = [
         lambda: constant_folding(body),
         lambda: zero_propagation(body),
@@ -861,6 +890,7 @@ def optimize(body, live_at_exit, substitutable, max_rounds=20):
             if idle_since.get(k) == changes:
                 continue
             if run():
+                forget()  # what each node reads and writes is computed anew
                 changes += 1
                 changed = True
             else:
