@@ -106,19 +106,20 @@ def _simple_assign(s):
 
 
 def _accumulation(s):
-    """(name, increment, helper) for `v = v + g` or `v = add_grad(v, g)`."""
+    """(name, increment, helper) for `v = v + g`, `v = v - g` (helper "sub") or
+    `v = add_grad(v, g)` (helper "add_grad")."""
     pair = _simple_assign(s)
     if pair is None:
         return None
     v, value = pair
     if (
         isinstance(value, gast.BinOp)
-        and isinstance(value.op, gast.Add)
+        and isinstance(value.op, (gast.Add, gast.Sub))
         and isinstance(value.left, gast.Name)
         and value.left.id == v
         and v not in reads(value.right)
     ):
-        return v, value.right, None
+        return v, value.right, "sub" if isinstance(value.op, gast.Sub) else None
     if (
         isinstance(value, gast.Call)
         and isinstance(value.func, gast.Name)
@@ -247,11 +248,13 @@ def zero_propagation(body):
     def run_stmt(s, zeros, rewrite):
         acc = _accumulation(s)
         if acc is not None:
-            v, increment, _ = acc
+            v, increment, helper = acc
             keeps_shape = v in shaped_zero and _maybe_scalar_zero(
                 increment, facts.get(id(s), frozenset())
             )
             if v in zeros and rewrite and not keeps_shape:
+                if helper == "sub":
+                    increment = gast.UnaryOp(op=gast.USub(), operand=increment)
                 s.value = increment
                 state["changed"] = True
                 forget(s)
@@ -489,7 +492,8 @@ def merge_accumulations(body):
                             keywords=[],
                         )
                     else:
-                        s.value = gast.BinOp(left=first, op=gast.Add(), right=increment)
+                        op = gast.Sub() if helper == "sub" else gast.Add()
+                        s.value = gast.BinOp(left=first, op=op, right=increment)
                     del block[i]
                     merged = changed = True
                     break

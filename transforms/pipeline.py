@@ -98,6 +98,7 @@ def gradient_ast(
 
     fence.check(func_node, info)
     wrt_names = resolve_wrt(func_node, info, wrt)
+    func_node = _free_tape_name(func_node)
     namer = _namer(func_node, reserved)
     normal = normalize(func_node, info, namer)
     if keep_stages:
@@ -281,6 +282,22 @@ class Split:
     seed: str
     imports: dict
     stages: dict
+
+
+def _free_tape_name(func_node):
+    """Rename a local `_tape` of the function (a generated gradient's own tape,
+    when differentiating it again), so that the new gradient's tape is separate."""
+    used = names_in(func_node)
+    if TAPE not in used or TAPE in {a.id for a in func_node.args.args}:
+        return func_node
+    import copy
+
+    fresh = Namer(used).new(TAPE)
+    func_node = copy.deepcopy(func_node)
+    for n in gast.walk(func_node):
+        if isinstance(n, gast.Name) and n.id == TAPE:
+            n.id = fresh
+    return func_node
 
 
 def _namer(func_node, reserved):

@@ -176,6 +176,11 @@ def normalize_axes(axis, ndim):
 
 def unreduce(g, x, axis=None, keepdims=False, where=True):
     """Undo a reduction of `x` over `axis`: `g` broadcast back to `x`'s shape."""
+    if axis is None and where is True and _float64_scalar_and_array(g, x):
+        # a small array is filled sooner than a view is made
+        if x.size <= 4096:
+            return np.full(x.shape, g)
+        return np.broadcast_to(np.float64(g), x.shape)
     shape = np.shape(x)
     g = as_grad(g, x)
     if not keepdims and axis is not None and g.ndim < len(shape):
@@ -204,8 +209,19 @@ def reduced_count(x, axis=None, where=True):
     return math.prod(np.shape(x)[a] for a in normalize_axes(axis, np.ndim(x)))
 
 
+def _float64_scalar_and_array(g, x) -> bool:
+    """Whether `g` is a float64 number and `x` a float64 array: no dtype to reconcile."""
+    return (
+        type(x) is np.ndarray
+        and x.dtype == np.float64
+        and (type(g) is float or type(g) is np.float64)
+    )
+
+
 def mean_grad(g, x, axis=None, keepdims=False, where=True):
     """Adjoint of mean: the adjoint of sum divided by the count."""
+    if axis is None and where is True and _float64_scalar_and_array(g, x):
+        return np.full(x.shape, float(g) / max(x.size, 1))
     n = reduced_count(x, axis, where)
     full = unreduce(g, x, axis, keepdims, where)
     return (full / np.maximum(n, 1)).astype(full.dtype)
@@ -730,6 +746,16 @@ def mT(x):
 
 def matmul_grad(g, a, b, k):
     """Adjoint of operand `k` of a @ b (1-D, 2-D and batched, with broadcasting)."""
+    if (  # the common case first: two matrices of one floating dtype
+        type(g) is np.ndarray
+        and type(a) is np.ndarray
+        and type(b) is np.ndarray
+        and a.ndim == 2
+        and b.ndim == 2
+        and a.dtype == b.dtype == g.dtype
+        and a.dtype.kind == "f"
+    ):
+        return g @ b.T if k == 0 else a.T @ g
     if _is_sparse(a):
         return sparse_product_grad(g, a, b, k)
     a, b = np.asarray(a), np.asarray(b)
