@@ -358,3 +358,17 @@ def test_jacobian_of_several_arguments_and_shapes():
     assert Jw.shape == (3, 3, 2) and Jb.shape == (3, 3)
     np.testing.assert_allclose(Jw, jw, rtol=1e-12)
     np.testing.assert_allclose(Jb, jb, rtol=1e-12)
+
+
+def shared_update(a, x):
+    b = a
+    b *= x
+    return np.sum(a * b)
+
+
+def test_in_place_update_of_a_shared_array_is_refused():
+    with pytest.raises(tangent.UnsupportedConstructError, match="in-place update"):
+        tangent.jvp(shared_update, (np.ones(3), 2.0), (np.ones(3), 0.0))
+    # numbers share nothing: the same code differentiates
+    out, dout = tangent.jvp(shared_update, (1.5, 2.0), (1.0, 0.0))
+    assert np.isclose(out, 1.5 * 3.0) and np.isclose(dout, 2 * 1.5 * 2.0)

@@ -190,6 +190,11 @@ class ForwardMode(ReverseMode):
         )
 
     def assign_stmt(self, s):
+        if id(s) in self.shared_updates:  # `b *= e` where `b` may share memory
+            return [self._shared_update_guard(s), *self._assign_stmt(s)]
+        return self._assign_stmt(s)
+
+    def _assign_stmt(self, s):
         target = s.targets[0].id
         value = s.value
         if _is_list_pop(value, self.namespace):
