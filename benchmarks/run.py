@@ -99,14 +99,25 @@ def _version(package):
 class Cell:
     """One result: a time, or why there is none."""
 
-    def __init__(self, seconds=None, ratio=None, text=None, wrong=None, compile_s=None):
+    def __init__(
+        self,
+        seconds=None,
+        ratio=None,
+        text=None,
+        wrong=None,
+        compile_s=None,
+        failure=None,
+    ):
         self.seconds = seconds  # median seconds per gradient
-        self.ratio = (
-            ratio  # median ratio to the hand-written gradient, timed alternately
-        )
+        # the median ratio to the hand-written gradient, timed alternately with it
+        self.ratio = ratio
         self.text = text
         self.wrong = wrong
         self.compile_s = compile_s
+        self.failure = failure  # why it failed, in full (listed under the table)
+        if failure and not text:
+            kind = failure.split(":", 1)[0]
+            self.text = f"fails: {kind if kind.isidentifier() else failure[:40]}"
 
     def show_ratio(self):
         if self.wrong:
@@ -229,7 +240,7 @@ def isolated_cell(result, hand_s, name, title, problems):
         print(message, file=sys.stderr)
         problems.append(message)
         return Cell(wrong=result["reason"])
-    return Cell(text=f"fails: {result['reason'][:70]}")
+    return Cell(failure=result["reason"])
 
 
 # ----- one workload --------------------------------------------------------------
@@ -248,7 +259,7 @@ def check_and_time(impl, name, args, reference, hand, budget, problems, log):
         log(f"  {impl.key}: fails: {_reason(exc)}")
         if os.environ.get("BENCH_TRACEBACK"):
             traceback.print_exc()
-        return Cell(text=f"fails: {reason_of(exc)[:70]}")
+        return Cell(failure=reason_of(exc))
     problem = W.compare_grads(got, reference)
     if problem:
         message = f"MISMATCH {name} / {impl.title}: {problem}"
@@ -506,6 +517,14 @@ def report(rows, header, overhead, checkpoint, problems):
             c = row["cells"][k].compile_s
             cells.append("n/a" if c is None else f"{c:.2f}")
         lines.append("| " + " | ".join(cells) + " |")
+    failures = [
+        f"- {row['workload']}, {dict(COLUMNS)[k]}: {row['cells'][k].failure}"
+        for row in rows
+        for k, _ in columns
+        if row["cells"][k].failure
+    ]
+    if failures:
+        lines += ["", "Failures:", ""] + failures
     lines.append("")
     lines.append("### Ours in detail")
     lines.append("")
