@@ -36,6 +36,8 @@ TAPE_ID = "tape_id"
 # through elementwise operations only; two such calls with the same root and
 # the same `x` have arguments of one shape and may be summed before reducing.
 UNBROADCAST_ROOT = "unbroadcast_root"
+# on a call: it maps its (broadcast) arguments elementwise (np.log(x) has x's shape)
+ELEMENTWISE = "elementwise"
 
 _ATTR = "_anno"
 

@@ -805,7 +805,8 @@ def redundant_assignments(body):
 
 
 def merge_unbroadcasts(body):
-    """`unbroadcast(a, x) + unbroadcast(b, x)` => `unbroadcast(a + b, x)`.
+    """`unbroadcast(a, x) + unbroadcast(b, x)` => `unbroadcast(a + b, x)`, and
+    `unbroadcast(-g, x)` => `-unbroadcast(g, x)` (one negation of the smaller value).
 
     Only when both calls carry the same `UNBROADCAST_ROOT`: then `a` and `b`
     have one shape, and reducing their sum equals summing their reductions.
@@ -820,6 +821,22 @@ def merge_unbroadcasts(body):
         return None
 
     class Merge(gast.NodeTransformer):
+        def visit_Call(self, node):
+            # `unbroadcast(-g, x)` => `-unbroadcast(g, x)`: negate the reduced value
+            nonlocal changed
+            self.generic_visit(node)
+            if (
+                isinstance(node.func, gast.Name)
+                and node.func.id == "unbroadcast"
+                and len(node.args) == 2
+                and isinstance(node.args[0], gast.UnaryOp)
+                and isinstance(node.args[0].op, gast.USub)
+            ):
+                node.args[0] = node.args[0].operand
+                changed = True
+                return gast.UnaryOp(op=gast.USub(), operand=node)
+            return node
+
         def visit_BinOp(self, node):
             nonlocal changed
             self.generic_visit(node)
@@ -861,6 +878,75 @@ def merge_unbroadcasts(body):
     return changed
 
 
+# helpers that read an argument only for its shape (and floating dtype)
+_SHAPE_ONLY = {"unbroadcast": 1, "mean_grad": 1, "unreduce": 1, "shaped": 1}
+
+
+def plus_minus(body):
+    """`a + -b` => `a - b`."""
+    changed = False
+    for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if (
+            isinstance(n, gast.BinOp)
+            and isinstance(n.op, gast.Add)
+            and isinstance(n.right, gast.UnaryOp)
+            and isinstance(n.right.op, gast.USub)
+        ):
+            n.op = gast.Sub()
+            n.right = n.right.operand
+            changed = True
+    return changed
+
+
+def shape_only_arguments(body):
+    """`mean_grad(g, x ** 2, ...)` => `mean_grad(g, x, ...)`.
+
+    An argument read only for its shape need not be computed: an elementwise
+    operation of one variable and a number has that variable's shape.
+    """
+    changed = False
+
+    def same_shape(arg):
+        if isinstance(arg, gast.UnaryOp) and isinstance(arg.operand, gast.Name):
+            return arg.operand
+        if isinstance(arg, gast.Call) and anno.getanno(arg, anno.ELEMENTWISE):
+            names = [a for a in arg.args if not _is_number(a)]
+            if len(names) == 1 and isinstance(names[0], gast.Name) and not arg.keywords:
+                return names[0]
+        if (
+            isinstance(arg, gast.BinOp)
+            and isinstance(arg.left, gast.Name)
+            and isinstance(arg.right, gast.Name)
+            and arg.left.id == arg.right.id
+            and not isinstance(arg.op, gast.MatMult)
+        ):
+            return arg.left
+        if isinstance(arg, gast.BinOp) and isinstance(
+            arg.op, (gast.Add, gast.Sub, gast.Mult, gast.Div, gast.Pow)
+        ):
+            if isinstance(arg.left, gast.Name) and _is_number(arg.right):
+                return arg.left
+            if isinstance(arg.right, gast.Name) and _is_number(arg.left):
+                return arg.right
+        return None
+
+    for n in gast.walk(gast.Module(body=body, type_ignores=[])):
+        if (
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Name)
+            and n.func.id in _SHAPE_ONLY
+            and len(n.args) > _SHAPE_ONLY[n.func.id]
+        ):
+            k = _SHAPE_ONLY[n.func.id]
+            simpler = same_shape(n.args[k])
+            if simpler is not None:
+                n.args[k] = gast.Name(
+                    id=simpler.id, ctx=gast.Load(), annotation=None, type_comment=None
+                )
+                changed = True
+    return changed
+
+
 def optimize(body, live_at_exit, substitutable, max_rounds=20):
     """Run every pass until none changes the code."""
     zero_adjoints(body)
@@ -881,6 +967,8 @@ def _fixed_point(body, live_at_exit, substitutable, max_rounds):
         lambda: dead_code(body, live_at_exit),
         lambda: forward_substitution(body, substitutable, live_at_exit),
         lambda: merge_unbroadcasts(body),
+        lambda: shape_only_arguments(body),
+        lambda: plus_minus(body),
         lambda: redundant_assignments(body),
         lambda: shape_guards(body),
     ]

@@ -86,12 +86,15 @@ def gradient_ast(
     reserved=(),
     keep_stages=False,
     split=False,
+    checkpoint=None,
 ):
     """The gradient of `func_node` as a gast FunctionDef.
 
     returns: "grads" (the gradients), "grads_value" (`(grads, value)`, for
     `preserve_result`) or "value_grads" (`(value, grads)`).
     check_scalar: whether the generated code checks that the output is a scalar.
+    checkpoint: None, True or an int K: cut the outermost taped loops into
+    segments of K (True: about sqrt(n)) iterations (see `transforms.checkpoint`).
     """
     stages = {}
     from transforms.quoting import to_source
@@ -135,8 +138,9 @@ def gradient_ast(
         value = gast.Tuple(elts=[name(primal_value), grad_value], ctx=gast.Load())
     else:
         value = grad_value
-    if check_scalar:
+    if check_scalar and result not in mode.scalars:
         # refuses non-scalar outputs; gives the seed the shape of a size-1 output
+        # (not needed where every return is surely a number: np.sum(x), a float)
         check = assign(
             seed,
             gast.Call(
@@ -171,6 +175,12 @@ def gradient_ast(
     if not has_tape:
         body = [s for s in body if s is not tape_init]
     body = bind_saved_values(body, _parameters(normal))
+    if checkpoint is not None and checkpoint is not False:
+        from transforms.checkpoint import check_option, checkpoint_loops
+
+        body = checkpoint_loops(
+            body, boundary, check_option(checkpoint), namer, info, _parameters(normal)
+        )
 
     grad_name = namer.new(f"d{func_node.name}")
     if split:

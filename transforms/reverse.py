@@ -164,6 +164,9 @@ class ReverseMode:
             and n.targets[0].id in namer.temps
             and self.elementwise(n.value)
         }
+        for n in gast.walk(func):  # for the optimizer: shapes of elementwise calls
+            if isinstance(n, gast.Call) and self.elementwise(n):
+                anno.setanno(n, anno.ELEMENTWISE, True)
         # temporaries whose adjoint may keep broadcast dimensions -> the variable
         # whose adjoint they all derive from (so they share its shape)
         self.broadcast_adjoints: dict[str, str] = {}

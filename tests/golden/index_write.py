@@ -2,10 +2,8 @@ def dindex_write(x, dresult=1.0):
     out = np.zeros(3)
     for i in range(3):
         out[i] = x[i] ** 2
-    out_mul_x = out * x
-    dresult = scalar_seed(np.sum(out_mul_x), dresult)
     # Grad of: return np.sum(out * x)
-    dout_mul_x = unreduce(dresult, out_mul_x, None, False, True)
+    dout_mul_x = unreduce(dresult, out * x, None, False, True)
     dout = unbroadcast(dout_mul_x * x, out)
     dx = unbroadcast(dout_mul_x * out, x)
     for i in reversed(range(3)):

@@ -2,11 +2,9 @@ def dreductions_axis(X, dresult=1.0):
     m = X.max(axis=1, keepdims=True)
     exp_X_sub_m = np.exp(X - m)
     sum_exp_X_sub_m = np.sum(exp_X_sub_m, axis=1)
-    log_sum_exp_X_sub_m = np.log(sum_exp_X_sub_m)
-    dresult = scalar_seed(np.sum(log_sum_exp_X_sub_m), dresult)
     # Grad of: return np.sum(np.log(np.sum(np.exp(X - m), axis=1)))
-    dX_sub_m = unreduce(unreduce(dresult, log_sum_exp_X_sub_m, None, False, True) / sum_exp_X_sub_m, exp_X_sub_m, 1, False, True) * exp_X_sub_m
-    dm = unbroadcast(-dX_sub_m, m)
+    dX_sub_m = unreduce(unreduce(dresult, sum_exp_X_sub_m, None, False, True) / sum_exp_X_sub_m, exp_X_sub_m, 1, False, True) * exp_X_sub_m
+    dm = -unbroadcast(dX_sub_m, m)
     # Grad of: m = X.max(axis=1, keepdims=True)
     dX = unbroadcast(dX_sub_m, X) + extremum_grad(dm, m, X, 1, True, True)
     return dX

@@ -15,11 +15,9 @@ def dwhile_branch(w, x, dresult=1.0):
         n = n + 1
         cond = n < 100
         _tape.append(cond_2)
-    x_mul_x = x * x
-    dresult = scalar_seed(np.sum(x_mul_x), dresult)
     dw = zeros_like(w)
     # Grad of: return np.sum(x * x)
-    dx_mul_x = unreduce(dresult, x_mul_x, None, False, True)
+    dx_mul_x = unreduce(dresult, x, None, False, True)
     dx = dx_mul_x * x + dx_mul_x * x
     for _ in range(n_iterations):
         cond_2 = _tape.pop()
@@ -28,7 +26,7 @@ def dwhile_branch(w, x, dresult=1.0):
             dx_sub_w = dx * (1.0 - x * x)
             x = _tape.pop()
             dx = unbroadcast(dx_sub_w, x)
-            dw = dw + unbroadcast(-dx_sub_w, w)
+            dw = dw - unbroadcast(dx_sub_w, w)
         else:
             # Grad of: x = np.sin(x + w) * 1.5
             x = _tape.pop()
