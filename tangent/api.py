@@ -386,13 +386,13 @@ def _call_gradient_factory(f, deps, options):
 
 
 def _seed_name(g):
-    entry = None
-    for key, value in _cache.items():
+    """The seed parameter's name in `g`'s gradient (from a cached reverse-mode
+    gradient of `g` if there is one: forward-mode and split entries have none)."""
+    for key, value in list(_cache.items()):
         if key[0] is g:
-            entry = value
-            break
-    if entry is not None:
-        return entry["func"].__tangent__["seed"]
+            meta = getattr(value["func"], "__tangent__", None)
+            if isinstance(meta, dict) and "seed" in meta:
+                return meta["seed"]
     from transforms.pipeline import seed_name
 
     node, _ = parse_function(g)
@@ -543,11 +543,12 @@ def _split_functions(f, n):
 
 
 def _where(f) -> dict:
-    code = f.__code__
+    """The location keywords of an error about `f`'s arguments."""
+    code = getattr(f, "__code__", None)
     return {
-        "function": f.__name__,
-        "filename": code.co_filename,
-        "lineno": code.co_firstlineno,
+        "function": getattr(f, "__name__", repr(f)),
+        "filename": code.co_filename if code else None,
+        "lineno": code.co_firstlineno if code else None,
     }
 
 

@@ -751,3 +751,31 @@ def test_a_custom_vjp_function_itself_is_refused_with_a_hint():
     twice = _custom_with_backward(lambda r, g: (g * 2.0,))
     exc = raised_by(twice)
     assert "custom_vjp" in str(exc) and "calls it" in exc.hint
+
+
+# ----- the seed of grad's output (dresult) -----
+
+SEED_PENDING = pytest.mark.xfail(
+    strict=True,
+    reason="runtime.scalar_seed returns any seed as is: it should refuse a seed "
+    "that is not one number with ShapeMismatchError (the lead owns runtime.py)",
+)
+
+
+def test_a_numeric_seed_scales_the_gradient():
+    df = tangent.grad(rf.cube_sum)
+    x = np.array([1.0, -2.0, 0.5])
+    np.testing.assert_allclose(df(x, 2.0), 6.0 * x**2)
+    np.testing.assert_allclose(df(x, np.array([2.0])), 6.0 * x**2)
+
+
+@SEED_PENDING
+@pytest.mark.parametrize(
+    "seed", [np.ones(3), np.ones(2), None, "a"], ids=["vector", "short", "none", "str"]
+)
+def test_a_seed_that_is_not_one_number_is_refused(seed):
+    df = tangent.grad(rf.cube_sum)
+    with pytest.raises(ShapeMismatchError) as info:
+        df(np.ones(3), seed)
+    assert "'cube_sum'" in str(info.value) and "dresult" in str(info.value)
+    assert info.value.hint
