@@ -622,9 +622,9 @@ def test_vjp_cotangent_structure_of_a_tuple_output():
 # tangent.jvp (tangent/forward.py) checks these today with plain ValueError and
 # TypeError; the contract is a TangentError that names the function and its
 # file:line and gives a hint, like vjp's: ShapeMismatchError (a ValueError) for
-# a tangent whose shape or structure differs from its primal's, and
-# BadArgumentsError (a TypeError) for primals/tangents that are not tuples or
-# differ in number. The tests flip to passing when forward.py raises them.
+# tangents whose number, structure or shapes differ from the primals', and
+# BadArgumentsError (a TypeError) for primals/tangents that are not tuples.
+# The tests flip to passing when forward.py raises them.
 
 needs_jvp = pytest.mark.skipif(
     not hasattr(tangent, "jvp"), reason="tangent.jvp is being built (forward mode)"
@@ -650,9 +650,9 @@ def test_jvp_tangent_of_the_wrong_shape():
 @needs_jvp
 @JVP_ERRORS_PENDING
 def test_jvp_tangents_and_primals_differ_in_number():
-    with pytest.raises(BadArgumentsError) as info:
+    with pytest.raises(ShapeMismatchError) as info:
         tangent.jvp(fx.two_args, (1.0, 2.0), (1.0,))
-    assert isinstance(info.value, TypeError)
+    assert isinstance(info.value, ValueError)
     assert "'two_args'" in str(info.value) and info.value.hint
 
 
