@@ -49,8 +49,10 @@ TANGENT_AD = "tangent-ad==0.4.0"
 TANGENT_AD_VENV = HERE / ".venv-tangent-ad"
 
 # what `tangent.grad(..., checkpoint=...)` is called with by the checkpointing
-# benchmark, once that option exists (adjust to the option's final form)
+# benchmark: True cuts the loop into segments of about sqrt(steps) iterations
 CHECKPOINT_VALUE = True
+# the numbers of RNN steps it measures
+CHECKPOINT_STEPS = {"quick": (100, 1000), "full": (100, 1000, 10000)}
 
 
 def square(x):
@@ -361,7 +363,7 @@ def run_workload(name, size, budget, impls, problems, log, quick):
     return row
 
 
-# ----- checkpointing (a hook until tangent.grad accepts checkpoint=) -------------
+# ----- checkpointing: tangent.grad(..., checkpoint=True) -------------------------
 
 
 def checkpoint_rows(quick, budget, log):
@@ -375,7 +377,7 @@ def checkpoint_rows(quick, budget, log):
     spec = W.WORKLOADS["rnn"]
     base = dict(spec["sizes"]["full"])
     rows = []
-    for steps in (20, 80) if quick else (50, 200, 800, 3200):
+    for steps in CHECKPOINT_STEPS["quick" if quick else "full"]:
         size = dict(base, steps=steps)
         args = spec["args"](size, np.random.default_rng(W.SEED))
         reference = W.rnn_grad(*args)

@@ -329,6 +329,7 @@ def _build(f, wrt, options):
         returns=options["returns"],
         check_scalar=options["check_scalar"],
         reserved=set(RULES.runtime),
+        checkpoint=options.get("checkpoint"),
     )
     text = codegen.to_source(result.node)
     free = dict(result.imports)
@@ -376,7 +377,9 @@ def _call_gradient_factory(f, deps, options):
         key = (g, active_params, "joint", options["optimized"])
         if key in _in_progress:
             return _in_progress[key], _seed_name(g), preferred
-        helper_options = dict(options, returns="grads", check_scalar=False, verbose=0)
+        helper_options = dict(
+            options, returns="grads", check_scalar=False, verbose=0, checkpoint=None
+        )
         dg = _gradient(g, active_params, options=helper_options)
         # redefining a helper of the helper must invalidate the caller too
         deps.extend(dg.__tangent__.get("deps", ()))
@@ -414,6 +417,11 @@ def _gradient(f, wrt, options):
     f = _unwrap(f)
     wrt = _normalize_wrt(wrt, f)
     key = (f, wrt, options["returns"], options["optimized"], options["check_scalar"])
+    if options.get("checkpoint") is not None:  # True and 1 are different options
+        key += (
+            "checkpoint",
+            "sqrt" if options["checkpoint"] is True else options["checkpoint"],
+        )
     with _lock:
         entry = _cache.get(key)
         if entry is not None and _fresh(entry) and entry["code"] is f.__code__:
@@ -436,7 +444,22 @@ def _gradient(f, wrt, options):
         return func
 
 
-def grad(f=None, wrt=(0,), *, optimized=True, preserve_result=False, verbose=0):
+def _checkpoint_option(checkpoint):
+    """The `checkpoint=` option, checked: None, True or an int K >= 1."""
+    from transforms.checkpoint import check_option
+
+    return check_option(checkpoint)
+
+
+def grad(
+    f=None,
+    wrt=(0,),
+    *,
+    optimized=True,
+    preserve_result=False,
+    verbose=0,
+    checkpoint=None,
+):
     """Return a function computing the gradient of `f`'s scalar output.
 
     Usable as `tangent.grad(f, wrt=(0, 1))`, `@tangent.grad` or
@@ -444,6 +467,12 @@ def grad(f=None, wrt=(0,), *, optimized=True, preserve_result=False, verbose=0):
     names: one gives one gradient, several a tuple in `wrt` order. The result
     is an ordinary generated Python function with the same positional
     parameters as `f` (plus the seed `dresult=1.0`).
+
+    `checkpoint=K` (an int) or `checkpoint=True` (K about the square root of
+    the number of iterations) saves the state of each outermost loop every K
+    iterations instead of a tape entry per iteration, and recomputes the
+    iterations during the backward sweep: peak memory grows like sqrt(n)
+    instead of n (see `transforms.checkpoint`).
 
     >>> import numpy as np, tangent
     >>> def f(x):
@@ -461,6 +490,7 @@ def grad(f=None, wrt=(0,), *, optimized=True, preserve_result=False, verbose=0):
                 optimized=optimized,
                 preserve_result=preserve_result,
                 verbose=verbose,
+                checkpoint=checkpoint,
             )
 
         return decorate
@@ -469,21 +499,27 @@ def grad(f=None, wrt=(0,), *, optimized=True, preserve_result=False, verbose=0):
         "returns": "grads_value" if preserve_result else "grads",
         "check_scalar": True,
         "verbose": verbose,
+        "checkpoint": _checkpoint_option(checkpoint),
     }
     return _gradient(f, wrt, options)
 
 
-def value_and_grad(f=None, wrt=(0,), *, optimized=True, verbose=0):
-    """Return a function giving `(f(*args), gradient)`."""
+def value_and_grad(f=None, wrt=(0,), *, optimized=True, verbose=0, checkpoint=None):
+    """Return a function giving `(f(*args), gradient)` (options as for `grad`)."""
     if f is None:
         return functools.partial(
-            value_and_grad, wrt=wrt, optimized=optimized, verbose=verbose
+            value_and_grad,
+            wrt=wrt,
+            optimized=optimized,
+            verbose=verbose,
+            checkpoint=checkpoint,
         )
     options = {
         "optimized": optimized,
         "returns": "value_grads",
         "check_scalar": True,
         "verbose": verbose,
+        "checkpoint": _checkpoint_option(checkpoint),
     }
     return _gradient(f, wrt, options)
 
