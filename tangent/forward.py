@@ -29,7 +29,9 @@ def _build_forward(f, wrt, options):
     node, info = parse_function(f)
     namespace, cells = api._namespace(f)
     if getattr(f, "__tangent__", None) is not None:
-        namespace.update(f.__tangent__.get("imports", {}))
+        for k, v in f.__tangent__.get("imports", {}).items():
+            # a recursive gradient calls itself through a stand-in: its function
+            namespace[k] = v.func if isinstance(v, api._Deferred) and v.func else v
     deps = api._dependencies(f, node)
 
     def call_forward(g, active_params, stmt):

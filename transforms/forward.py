@@ -431,8 +431,8 @@ class ForwardMode(ReverseMode):
             self.fresh,
             rename_global=self.import_name,
         )
-        if not written:
-            return []
+        if not written or not any(_contributes(st, dt) for st in stmts):
+            return []  # only `d[y] = 0.0` starts survived: the tangent is zero
         if self._may_need_broadcast(op, template, stmts, result, dt):
             broadcast = self.runtime_name("broadcast_like")
             stmts.append(
@@ -768,6 +768,17 @@ def tangent_names(func_node, wrt, reserved=()):
 
     namer = _namer(func_node, reserved)
     return [namer.adjoint(w) for w in wrt]
+
+
+def _contributes(stmt, dt) -> bool:
+    """Whether a filled statement adds something: not `dt = 0.0`, nor reads `dt` only."""
+    if not isinstance(stmt, gast.Assign):
+        return True
+    value = stmt.value
+    if isinstance(value, gast.Constant) and value.value == 0:
+        return False
+    used = {n.id for n in gast.walk(value) if isinstance(n, gast.Name)}
+    return not used <= {dt} or isinstance(value, gast.Call)
 
 
 def _plus(left, right):
