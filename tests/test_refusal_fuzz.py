@@ -3,8 +3,8 @@ must be refused with a TangentError that names the function, file:line and the
 construct, never an internal exception (see ``tests/refusal_fuzz.py``).
 
 A fixed sample of 200 programs (mostly syntactic refusals in the main
-function, which take milliseconds) runs here; the long run is
-``python -m tests.refusal_fuzz --count 2000``.
+function, which take milliseconds) and 60 of the full mix run here; the long
+run is ``python -m tests.refusal_fuzz --count 2000``.
 """
 
 import ast
@@ -35,6 +35,18 @@ LONG_RUN_FINDINGS = [2791]
 def test_long_run_findings_stay_fixed(seed):
     m = rf.mutant(seed)
     assert rf.check(m) == []
+
+
+def test_a_sample_with_helpers_and_semantic_snippets():
+    """The full mix: a third of the snippets in helpers, some refused only when
+    they touch a differentiated value (these generate most of a gradient)."""
+    failures = {}
+    for seed in range(10_000, 10_060):
+        m = rf.mutant(seed, "full")
+        problems = rf.check(m)
+        if problems:
+            failures[seed] = (m.snippet.name, m.function, problems)
+    assert not failures, failures
 
 
 def test_the_sample_covers_every_syntactic_snippet():
