@@ -1,0 +1,618 @@
+"""The runtime helpers of `tangent.runtime`, for generated code that runs on JAX.
+
+A gradient generated with `backend="jax"` calls these instead of the NumPy
+helpers, under the same names (`unbroadcast`, `zeros_like`, `add_at`, ...).
+They never write into an array: an index write is a functional update
+(`x.at[i].add(g)`), a saved value needs no copy (JAX arrays are immutable),
+and every decision they make reads shapes, never values, so the generated
+gradient runs eagerly, under `jax.jit` and under `jax.vmap` alike.
+
+As in `tangent.runtime`, a zero adjoint may be the Python float `0.0`
+whatever the shape of its value; every helper accepts it.
+
+The last section holds the helpers that `loops="scan"` code calls: a
+counted loop run by `jax.lax.scan` (`forward_loop`, `backward_loop`) and a
+branch run by `jax.lax.cond` (`branch`).
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from tangent import runtime as _numpy_runtime
+
+__all__ = [
+    "unbroadcast",
+    "broadcast_back",
+    "zeros_like",
+    "add_grad",
+    "shaped",
+    "add_at",
+    "pop_grad",
+    "grad_item",
+    "extremum_grad",
+    "sum_grad",
+    "minmax_grads",
+    "scalar_seed",
+    "builtin_extremum_grads",
+    "copy_value",
+    "grad_at",
+    "zero_at",
+    "head_grad",
+    "push_grad",
+    "tail_grad",
+    "logical_not",
+    "logical_and",
+    "logical_or",
+    "forward_loop",
+    "backward_loop",
+    "branch",
+]
+
+ARRAY_TYPES = (jax.Array, np.ndarray, np.generic)
+
+
+def _is_zero(g) -> bool:
+    return isinstance(g, float) and g == 0.0 and not isinstance(g, np.floating)
+
+
+def _is_array(x) -> bool:
+    return isinstance(x, ARRAY_TYPES)
+
+
+def _float_dtype(*values):
+    """The floating dtype of a gradient of `values` (integers give the default float)."""
+    dtype = jnp.result_type(*values)
+    if not jnp.issubdtype(dtype, jnp.inexact):
+        dtype = jnp.result_type(float)
+    return dtype
+
+
+def scalar_seed(value, seed):
+    """The seed for a scalar output; refuses a non-scalar one (`grad` needs a scalar)."""
+    if value is None or isinstance(value, (list, tuple, dict)) or np.size(value) != 1:
+        from transforms.errors import NonScalarOutputError
+
+        function, filename, line = _numpy_runtime._where()
+        if value is None:
+            raise NonScalarOutputError(
+                "the function returned None",
+                function=function,
+                filename=filename,
+                lineno=line,
+                hint="return the value to differentiate",
+            )
+        raise NonScalarOutputError(
+            "grad needs a scalar output",
+            function=function,
+            filename=filename,
+            lineno=line,
+            construct=f"{type(value).__name__} of shape {np.shape(value)}",
+            hint="use tangent.vjp for non-scalar outputs, or reduce with jnp.sum",
+        )
+    if _is_array(value) and np.ndim(value) > 0:
+        return jnp.full(np.shape(value), seed, dtype=_float_dtype(value))
+    return seed
+
+
+def unbroadcast(g, x):
+    """Sum `g` over the axes along which `x` was broadcast, giving `x`'s shape."""
+    if isinstance(x, (list, tuple)):
+        x = jnp.asarray(x)
+    shape = np.shape(x)
+    if _is_zero(g) or np.shape(g) == shape:
+        return g
+    gshape = np.shape(g)
+    extra = len(gshape) - len(shape)
+    if extra > 0:
+        g = jnp.sum(g, axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(g)[i] != 1)
+    if axes:
+        g = jnp.sum(g, axis=axes, keepdims=True)
+    if np.shape(g) != shape:
+        g = jnp.broadcast_to(g, shape)
+    return g
+
+
+def broadcast_back(g, x, axis=None, keepdims=False):
+    """Undo a reduction over `axis`: broadcast `g` back to the shape of `x`."""
+    shape = np.shape(x)
+    g = jnp.asarray(g)
+    if axis is not None and not keepdims:
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        axes = tuple(sorted(a % len(shape) for a in axes))
+        for a in axes:
+            g = jnp.expand_dims(g, a)
+    return jnp.broadcast_to(g, shape)
+
+
+def zeros_like(x):
+    """A zero adjoint for `x`: `0.0` for Python numbers, zeros of `x`'s structure."""
+    if isinstance(x, (bool, int, float)):
+        return 0.0
+    if isinstance(x, (list, tuple)):
+        return [zeros_like(e) for e in x]
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if _is_array(x):
+        return jnp.zeros(np.shape(x), dtype=_float_dtype(x))
+    return 0.0
+
+
+def shaped(g, y):
+    """The adjoint `g` of `y`, as zeros of `y`'s shape when it is the scalar zero."""
+    if _is_zero(g):
+        return zeros_like(y)
+    return g
+
+
+def add_grad(a, b):
+    """Add two adjoints that may be zeros, arrays or lists of adjoints."""
+    if _is_zero(a):
+        return b
+    if _is_zero(b):
+        return a
+    if isinstance(a, dict) or isinstance(b, dict):
+        if not isinstance(a, dict):
+            return {k: add_grad(a, v) for k, v in b.items()}
+        if not isinstance(b, dict):
+            return {k: add_grad(v, b) for k, v in a.items()}
+        return {k: add_grad(a.get(k, 0.0), b.get(k, 0.0)) for k in {**a, **b}}
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        if not isinstance(a, (list, tuple)):
+            a = [a] * len(b)
+        if not isinstance(b, (list, tuple)):
+            b = [b] * len(a)
+        return [add_grad(x, y) for x, y in zip(a, b)]
+    return a + b
+
+
+def jax_index(index):
+    """An index as JAX takes it: NumPy's list indices become integer arrays."""
+    if isinstance(index, list):
+        return jnp.asarray(index)
+    if isinstance(index, tuple):
+        return tuple(jax_index(i) for i in index)
+    return index
+
+
+def add_at(dx, x, index, g):
+    """The adjoint of `y = x[index]`: add `g` into `dx` at `index` (scatter-add)."""
+    if isinstance(x, (list, tuple, dict)):
+        if _is_zero(dx):
+            new = zeros_like(x)
+        else:
+            new = dict(dx) if isinstance(dx, dict) else list(dx)
+        if isinstance(index, slice):
+            new[index] = [add_grad(a, b) for a, b in zip(new[index], g)]
+        else:
+            new[index] = add_grad(new[index], g)
+        return new
+    if _is_zero(g):
+        return dx
+    if _is_zero(dx):
+        dx = jnp.zeros(np.shape(x), dtype=_float_dtype(x, g))
+    return jnp.asarray(dx).at[jax_index(index)].add(g)
+
+
+def copy_value(v):
+    """A snapshot of `v` for the tape: JAX arrays are immutable, containers are copied."""
+    if isinstance(v, np.ndarray):
+        return v.copy()
+    if isinstance(v, list):
+        return list(v)
+    if isinstance(v, dict):
+        return dict(v)
+    return v
+
+
+def grad_at(dx, index):
+    """`dx[index]`, where `dx` may be a zero."""
+    if _is_zero(dx):
+        return 0.0
+    if isinstance(dx, (list, tuple, dict)):
+        return dx[index]
+    return dx[jax_index(index)]
+
+
+def zero_at(dx, index):
+    """`dx` with the entries at `index` set to zero (they were overwritten)."""
+    if _is_zero(dx):
+        return dx
+    if isinstance(dx, (list, dict)):
+        new = dict(dx) if isinstance(dx, dict) else list(dx)
+        new[index] = 0.0
+        return new
+    return jnp.asarray(dx).at[jax_index(index)].set(0)
+
+
+def head_grad(g, x):
+    """Adjoint of `x` in `x + y`: the first len(x) entries for sequences."""
+    if isinstance(x, (list, tuple)):
+        return 0.0 if _is_zero(g) else list(g[: len(x)])
+    return unbroadcast(g, x)
+
+
+def tail_grad(g, y):
+    """Adjoint of `y` in `x + y`: the last len(y) entries for sequences."""
+    if isinstance(y, (list, tuple)):
+        return 0.0 if _is_zero(g) else list(g[len(g) - len(y) :])
+    return unbroadcast(g, y)
+
+
+def push_grad(dlist, items, g):
+    """Adjoint of `v = items.pop()`: the list's adjoint gets `g` back at its end."""
+    rest = zeros_like(items) if _is_zero(dlist) else list(dlist)
+    return [*rest, g]
+
+
+def pop_grad(dlist):
+    """Split a list adjoint into (rest, last); a zero gives zeros."""
+    if _is_zero(dlist):
+        return 0.0, 0.0
+    return list(dlist[:-1]), dlist[-1]
+
+
+def grad_item(dt, i):
+    """The adjoint of item `i` of a container whose adjoint is `dt` (maybe zero)."""
+    if _is_zero(dt):
+        return 0.0
+    if isinstance(dt, dict):
+        return dt.get(i, 0.0)
+    return dt[i]
+
+
+def extremum_grad(g, y, x, axis=None, keepdims=False):
+    """Adjoint of max/min reductions: `g` split evenly among the tied extremal entries."""
+    y_full = broadcast_back(y, x, axis, keepdims)
+    mask = jnp.asarray(x) == y_full
+    count = jnp.sum(mask, axis=axis, keepdims=True)
+    return broadcast_back(g, x, axis, keepdims) * mask / count
+
+
+def minmax_grads(g, a, b, larger=True):
+    """Adjoints of maximum/minimum of two operands, ties split evenly."""
+    a_wins = (a > b) if larger else (a < b)
+    tie = a == b
+    ga = g * jnp.where(a_wins, 1.0, jnp.where(tie, 0.5, 0.0))
+    gb = g * jnp.where(a_wins, 0.0, jnp.where(tie, 0.5, 1.0))
+    return unbroadcast(ga, a), unbroadcast(gb, b)
+
+
+def builtin_extremum_grads(g, y, a, b=None, larger=True):
+    """Adjoints of the builtin max/min: of two operands, or of one iterable."""
+    if b is not None:
+        return minmax_grads(g, a, b, larger)
+    if isinstance(a, (list, tuple)):
+        ties = [jnp.all(item == y) for item in a]
+        count = sum(jnp.where(t, 1.0, 0.0) for t in ties)
+        return [jnp.where(t, g / count, 0.0) for t in ties], 0.0
+    return extremum_grad(g, y, a, 0, False), 0.0
+
+
+def sum_grad(g, xs):
+    """Adjoint of the builtin `sum(xs)`: every item gets `g`."""
+    if isinstance(xs, (list, tuple)):
+        return [unbroadcast(g, item) for item in xs]
+    return broadcast_back(g, xs, 0, False)
+
+
+def logical_not(a):
+    """`not a`, also for a traced boolean (under jit)."""
+    if isinstance(a, jax.Array):
+        return jnp.logical_not(a)
+    return not a
+
+
+def logical_and(*values):
+    """`a and b and ...` of evaluated operands, also for traced booleans."""
+    if any(isinstance(v, jax.Array) for v in values):
+        out = values[0]
+        for v in values[1:]:
+            out = jnp.logical_and(out, v)
+        return out
+    out = values[0]
+    for v in values[1:]:
+        out = out and v
+    return out
+
+
+def logical_or(*values):
+    """`a or b or ...` of evaluated operands, also for traced booleans."""
+    if any(isinstance(v, jax.Array) for v in values):
+        out = values[0]
+        for v in values[1:]:
+            out = jnp.logical_or(out, v)
+        return out
+    out = values[0]
+    for v in values[1:]:
+        out = out or v
+    return out
+
+
+_builtin_max, _builtin_min = max, min
+
+
+def _extremum(builtin, pairwise, reduce, args, kwargs):
+    values = args[0] if len(args) == 1 else args
+    traced = any(
+        isinstance(v, jax.Array)
+        for v in (values if isinstance(values, (list, tuple)) else [values])
+    )
+    if kwargs or not traced:
+        return builtin(*args, **kwargs)
+    if len(args) == 1:  # of an iterable: a list of numbers or an array
+        return reduce(jnp.asarray(values))
+    out = args[0]
+    for v in args[1:]:
+        out = pairwise(out, v)
+    return out
+
+
+def max(*args, **kwargs):  # noqa: A001  (stands for the builtin in generated code)
+    """The builtin `max`, by jax.numpy's comparisons for traced values."""
+    return _extremum(_builtin_max, jnp.maximum, jnp.max, args, kwargs)
+
+
+def min(*args, **kwargs):  # noqa: A001
+    """The builtin `min`, by jax.numpy's comparisons for traced values."""
+    return _extremum(_builtin_min, jnp.minimum, jnp.min, args, kwargs)
+
+
+# ----- Loops and branches run by jax.lax (loops="scan") -----
+#
+# The generated code keeps every statement of a loop body in a nested
+# function and hands it to these helpers:
+#
+#     def loop_body(i, x):                    # the body, with the values it
+#         x_saved = x                         # carries as parameters; what the
+#         x = x * 0.99 + jnp.sin(x) * a       # tape saved is returned
+#         return (x,), (x_saved,)
+#
+#     (x,), saved = forward_loop(loop_body, (x,), range(1000))
+#
+# `forward_loop` runs it with `jax.lax.scan`, which stacks the saved values
+# into one array per value (the tape holds the stack as one entry); the
+# backward sweep's `backward_loop` scans the same range in reverse, feeding
+# the body the saved values of each iteration. Compile time no longer grows
+# with the number of steps. When a body cannot be traced with an abstract
+# loop index (it indexes a Python list with it, or uses it as a loop bound),
+# the helpers run the loop in Python instead, with the same results.
+
+
+class _Unrolled:
+    """What a loop run in Python saved: one tuple of values per iteration."""
+
+    def __init__(self, items):
+        self.items = items
+
+
+_TRACING_ERRORS = (
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerIntegerConversionError,
+    jax.errors.TracerBoolConversionError,
+    jax.errors.TracerArrayConversionError,
+    IndexError,
+    TypeError,
+)
+
+
+def _leaf_type(v):
+    """`v` as an array leaf of a scan carry."""
+    return jnp.asarray(0.0 if v is None else v)
+
+
+def _is_container(v):
+    return isinstance(v, (list, tuple, dict))
+
+
+def _fit_carry(carry, out):
+    """The initial carry, cast to the shapes and dtypes the body returns.
+
+    A zero adjoint starts as the scalar `0.0` and becomes an array of its
+    value's shape after one step; `lax.scan` needs the carry to keep one
+    type, so it starts as zeros of that shape.
+    """
+
+    def fit(v, s):
+        v = jnp.asarray(0.0 if v is None else v)
+        if v.shape != s.shape:
+            v = jnp.broadcast_to(v, s.shape)
+        return v.astype(s.dtype)
+
+    return jax.tree_util.tree_map(fit, carry, out)
+
+
+def _carry_types(step, carry, first):
+    for _ in range(4):
+        out = jax.eval_shape(lambda c: step(first, c), carry)
+        fitted = _fit_carry(carry, out)
+        same = jax.tree_util.tree_all(
+            jax.tree_util.tree_map(
+                lambda a, b: a.shape == b.shape and a.dtype == b.dtype, fitted, out
+            )
+        )
+        if same:
+            return fitted
+        carry = fitted
+    return carry
+
+
+def _static_range(steps):
+    if not isinstance(steps, range):
+        raise TypeError(f"a loop over {type(steps).__name__}, not a range")
+    return steps
+
+
+def forward_loop(body, carry, steps):
+    """Run `body(i, *carry) -> (carry, saved)` for `i` in `steps` (a range) by
+    `jax.lax.scan`. Returns the final carry and the saved values, stacked."""
+    steps = _static_range(steps)
+    carry = tuple(carry)
+    if len(steps) == 0:
+        return carry, _Unrolled([])
+    if any(_is_container(v) for v in carry):
+        return _forward_python(body, carry, steps)
+    try:
+        init = tuple(_leaf_type(v) for v in carry)
+        first = jnp.asarray(steps[0])
+
+        def step(i, c):
+            new, _ = body(i, *c)
+            return tuple(_leaf_type(v) for v in new)
+
+        init = _carry_types(step, init, first)
+
+        def scan_step(c, i):
+            new, saved = body(i, *c)
+            new = _fit_carry(tuple(_leaf_type(v) for v in new), c)
+            return new, saved
+
+        indices = jnp.arange(steps.start, steps.stop, steps.step)
+        final, stacked = lax.scan(scan_step, init, indices)
+        return final, stacked
+    except _TRACING_ERRORS:
+        return _forward_python(body, carry, steps)
+
+
+def _forward_python(body, carry, steps):
+    items = []
+    for i in steps:
+        carry, saved = body(i, *carry)
+        items.append(saved)
+    return tuple(carry), _Unrolled(items)
+
+
+def backward_loop(body, carry, steps, saved=None):
+    """Run `body(i, *carry, *saved_i) -> carry` for `i` in `reversed(steps)`,
+    where `saved_i` are the values `forward_loop` saved at step `i`."""
+    steps = _static_range(steps)
+    carry = tuple(carry)
+    if len(steps) == 0:
+        return carry
+    if isinstance(saved, _Unrolled) or any(_is_container(v) for v in carry):
+        return _backward_python(body, carry, steps, saved)
+    stacked = () if saved is None else saved
+    try:
+        init = tuple(_leaf_type(v) for v in carry)
+        last = jnp.asarray(steps[-1])
+        last_saved = jax.tree_util.tree_map(lambda a: a[-1], stacked)
+
+        def step(i, c):
+            return tuple(_leaf_type(v) for v in body(i, *c, *last_saved))
+
+        init = _carry_types(step, init, last)
+
+        def scan_step(c, xs):
+            i, s = xs
+            new = body(i, *c, *s)
+            return _fit_carry(tuple(_leaf_type(v) for v in new), c), None
+
+        indices = jnp.arange(steps.start, steps.stop, steps.step)
+        final, _ = lax.scan(scan_step, init, (indices, stacked), reverse=True)
+        return final
+    except _TRACING_ERRORS:
+        return _backward_python(body, carry, steps, saved)
+
+
+def _backward_python(body, carry, steps, saved):
+    n = len(steps)
+    for k in reversed(range(n)):
+        if saved is None:
+            s = ()
+        elif isinstance(saved, _Unrolled):
+            s = saved.items[k]
+        else:
+            s = jax.tree_util.tree_map(lambda a, k=k: a[k], saved)
+        carry = body(steps[k], *carry, *s)
+    return tuple(carry)
+
+
+def _is_traced(value) -> bool:
+    return isinstance(value, jax.core.Tracer)
+
+
+def branch(test, if_true, if_false, values):
+    """`if test:` run by `jax.lax.cond` when `test` is traced (under `jit` or
+    `vmap`), by Python otherwise. Each branch takes `values` (the variables
+    it may leave unchanged) and returns them first, changed or not, then the
+    other values it assigns, then those it saved for the backward sweep
+    (None for those the other branch saves: zeros of their shape stand in)."""
+    values = tuple(values)
+    if not _is_traced(test):
+        return tuple(if_true(*values) if bool(test) else if_false(*values))
+    values = tuple(0.0 if v is None else v for v in values)
+    true_type = jax.eval_shape(lambda v: tuple(if_true(*v)), values)
+    false_type = jax.eval_shape(lambda v: tuple(if_false(*v)), values)
+    # a value that is the zero adjoint `0.0` and that one branch leaves as it
+    # is while the other makes it an array: zeros of that array's shape
+    upgraded = list(values)
+    for k, v in enumerate(values):
+        a, b = true_type[k], false_type[k]
+        if _is_zero(v) and a is not None and b is not None and a.shape != b.shape:
+            if a.shape == ():
+                upgraded[k] = jnp.zeros(b.shape, b.dtype)
+            elif b.shape == ():
+                upgraded[k] = jnp.zeros(a.shape, a.dtype)
+    if any(u is not v for u, v in zip(upgraded, values)):
+        values = tuple(upgraded)
+        true_type = jax.eval_shape(lambda v: tuple(if_true(*v)), values)
+        false_type = jax.eval_shape(lambda v: tuple(if_false(*v)), values)
+    fill = []
+    mismatched = []
+    for k, (a, b) in enumerate(zip(true_type, false_type)):
+        if a is None or b is None:
+            fill.append(b if a is None else a)
+            continue
+        fill.append(None)
+        if jax.tree_util.tree_structure(a) != jax.tree_util.tree_structure(b) or any(
+            x.shape != y.shape
+            for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b))
+        ):
+            mismatched.append(k)
+    if mismatched:
+        raise BranchShapeError(mismatched, true_type, false_type)
+
+    def run(fn, other_type):
+        def go(v):
+            out = list(fn(*v))
+            for k, f in enumerate(fill):
+                if out[k] is None and f is not None:
+                    out[k] = jax.tree_util.tree_map(
+                        lambda s: jnp.zeros(s.shape, s.dtype), f
+                    )
+            return jax.tree_util.tree_map(
+                lambda a, s: jnp.asarray(a, dtype=jnp.result_type(a, s.dtype)),
+                tuple(out),
+                tuple(
+                    f if o is None else o for o, f in zip(other_type, fill, strict=True)
+                ),
+            )
+
+        return go
+
+    return lax.cond(
+        jnp.asarray(test).reshape(()),
+        run(if_true, false_type),
+        run(if_false, true_type),
+        values,
+    )
+
+
+class BranchShapeError(ValueError):
+    """A data-dependent `if` whose branches give values of different shapes."""
+
+    def __init__(self, positions, true_type, false_type):
+        self.positions = positions
+        lines = [
+            f"value #{k}: {getattr(true_type[k], 'shape', true_type[k])} if true, "
+            f"{getattr(false_type[k], 'shape', false_type[k])} if false"
+            for k in positions
+        ]
+        super().__init__(
+            "a data-dependent if under jax.jit needs both branches to give values "
+            "of the same shapes (jax.lax.cond): " + "; ".join(lines)
+        )
