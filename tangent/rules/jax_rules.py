@@ -274,6 +274,8 @@ def _on_jax(name):
         return found
 
     def call(*args, **kwargs):
+        if name in ("shape", "ndim", "size") and isinstance(args[0], (list, tuple)):
+            return numpy_version(jnp.asarray(args[0]), *args[1:], **kwargs)
         try:
             return found(*args, **kwargs)
         except jax.errors.TracerArrayConversionError:

@@ -1,0 +1,518 @@
+"""The JAX backend: functions written with jax.numpy (and NumPy functions run
+on JAX) give gradients that run eagerly, under `jax.jit` and `jax.vmap`,
+with `loops="python"` or `loops="scan"`; every gradient is compared with
+`jax.grad` in float64 (and with central finite differences where `jax.grad`
+would be our own kind of answer)."""
+
+# Loops written the way users write them (unused loop variables): keep it so.
+# ruff: noqa: B007
+
+import math
+import os
+import subprocess
+import sys
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import jax.scipy.special as jss
+import numpy as np
+import pytest
+
+import tangent
+from tangent.jax_runtime import BranchShapeError
+
+
+@pytest.fixture(autouse=True, scope="module")
+def float64():
+    old = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", True)
+    yield
+    jax.config.update("jax_enable_x64", old)
+
+
+def close(actual, expected, rtol=1e-10, atol=1e-12):
+    actual = actual if isinstance(actual, tuple) else (actual,)
+    expected = expected if isinstance(expected, tuple) else (expected,)
+    assert len(actual) == len(expected)
+    for a, e in zip(actual, expected, strict=True):
+        assert np.shape(a) == np.shape(e), (np.shape(a), np.shape(e))
+        np.testing.assert_allclose(
+            np.asarray(a, np.float64), np.asarray(e, np.float64), rtol=rtol, atol=atol
+        )
+
+
+def fd(f, args, i, eps=1e-6):
+    """Central finite differences of f w.r.t. args[i], in float64 NumPy."""
+    args = [np.array(a, np.float64) if not isinstance(a, int) else a for a in args]
+    x = args[i]
+    g = np.zeros(np.shape(x))
+    for idx in np.ndindex(np.shape(x)):
+        hi, lo = x.copy(), x.copy()
+        hi[idx] += eps
+        lo[idx] -= eps
+        up = f(*args[:i], hi, *args[i + 1 :])
+        down = f(*args[:i], lo, *args[i + 1 :])
+        g[idx] = (float(up) - float(down)) / (2 * eps)
+    return g
+
+
+# ----- Functions written with jax.numpy -----
+
+
+def loop_of_sines(x, a):
+    for i in range(20):
+        x = x * 0.99 + jnp.sin(x) * a
+    return jnp.sum(x)
+
+
+def mlp_loss(w1, b1, w2, x, y):
+    h = jax.nn.relu(x @ w1 + b1)
+    logits = h @ w2
+    logp = jax.nn.log_softmax(logits, axis=-1)
+    return -jnp.mean(jnp.sum(logp * y, axis=-1))
+
+
+def with_index_updates(x, v):
+    y = x.at[1].set(v * 2.0)
+    z = y.at[jnp.array([0, 0])].add(jnp.sin(x[2]))
+    w = z.at[2].max(v)
+    return jnp.sum(w**2) + z.at[0].get()
+
+
+def branchy(x, y):
+    total = 0.0
+    for i in range(4):
+        if jnp.sum(x * y) > 0:
+            y = y * x + 0.1
+        else:
+            y = y - jnp.tanh(x)
+        total = total + jnp.sum(y**2)
+    return total
+
+
+def nested_loops(x):
+    acc = 0.0
+    for i in range(3):
+        for j in range(4):
+            x = jnp.cos(x) * (1.0 + 0.1 * j) + x * 0.5
+            acc = acc + jnp.sum(x) * (i + 1)
+    return acc
+
+
+def _rhs(state, params):
+    prey, pred = state[0], state[1]
+    alpha, beta, delta, gamma = params[0], params[1], params[2], params[3]
+    return jnp.stack(
+        [alpha * prey - beta * prey * pred, delta * prey * pred - gamma * pred]
+    )
+
+
+def lotka_volterra(params, state, steps):
+    dt = 0.01
+    for i in range(steps):
+        k1 = _rhs(state, params)
+        k2 = _rhs(state + 0.5 * dt * k1, params)
+        k3 = _rhs(state + 0.5 * dt * k2, params)
+        k4 = _rhs(state + dt * k3, params)
+        state = state + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return jnp.sum(state**2)
+
+
+def _normal(*shape, seed=0):
+    return jnp.asarray(np.random.default_rng(seed).normal(size=shape))
+
+
+CASES = [
+    (
+        "loop_of_sines",
+        loop_of_sines,
+        lambda: (jnp.array([0.3, -0.5, 1.2]), 0.7),
+        (0, 1),
+    ),
+    (
+        "mlp_loss",
+        mlp_loss,
+        lambda: (
+            _normal(4, 5, seed=1),
+            _normal(5, seed=2),
+            _normal(5, 3, seed=3),
+            _normal(6, 4, seed=4),
+            jnp.asarray(np.eye(3)[[0, 2, 1, 1, 0, 2]]),
+        ),
+        (0, 1, 2),
+    ),
+    (
+        "with_index_updates",
+        with_index_updates,
+        lambda: (jnp.array([0.3, 0.5, 0.9]), 0.7),
+        (0, 1),
+    ),
+    ("branchy", branchy, lambda: (_normal(3, seed=5), _normal(3, seed=6)), (0, 1)),
+    ("nested_loops", nested_loops, lambda: (_normal(3, seed=7),), (0,)),
+    (
+        "lotka_volterra",
+        lotka_volterra,
+        lambda: (jnp.array([1.1, 0.4, 0.1, 0.4]), jnp.array([10.0, 5.0]), 30),
+        (0, 1),
+    ),
+]
+
+
+@pytest.mark.parametrize("name,f,args,wrt", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("loops", ["python", "scan"])
+def test_jnp_functions_match_jax_grad(name, f, args, wrt, loops):
+    args = args()
+    expected = jax.grad(f, argnums=wrt)(*args)
+    df = tangent.grad(f, wrt=wrt, loops=loops)
+    static = tuple(i for i, a in enumerate(args) if isinstance(a, int))
+    close(df(*args), expected)
+    if name == "branchy" and loops == "python":
+        # a Python `if` on a traced value: jax.jit cannot trace it
+        with pytest.raises(jax.errors.ConcretizationTypeError):
+            jax.jit(df, static_argnums=static)(*args)
+    else:
+        close(jax.jit(df, static_argnums=static)(*args), expected)
+
+
+@pytest.mark.parametrize("loops", ["python", "scan"])
+def test_gradient_under_vmap(loops):
+    xs = _normal(5, 3, seed=8)
+    df = tangent.grad(loop_of_sines, wrt=0, loops=loops)
+    batched = jax.vmap(df, in_axes=(0, None))(xs, 0.7)
+    expected = jax.vmap(jax.grad(loop_of_sines), in_axes=(0, None))(xs, 0.7)
+    close(batched, expected)
+    # a data-dependent branch inside vmap (lax.cond becomes a select), which
+    # jax.vmap(jax.grad(branchy)) cannot trace: compare row by row
+    dg = tangent.grad(branchy, wrt=(0, 1), loops="scan")
+    rows = [jax.grad(branchy, argnums=(0, 1))(a, b) for a, b in zip(xs, xs[::-1])]
+    expected = tuple(jnp.stack([r[k] for r in rows]) for k in range(2))
+    close(jax.vmap(dg)(xs, xs[::-1]), expected)
+
+
+def test_finite_differences_agree():
+    """An oracle independent of JAX's own differentiation."""
+    x, y = np.array([0.3, -0.5, 1.2]), np.array([0.8, 0.1, -0.4])
+    g = tangent.grad(branchy, wrt=(0, 1), loops="scan")(jnp.asarray(x), jnp.asarray(y))
+    f = lambda x, y: branchy(jnp.asarray(x), jnp.asarray(y))  # noqa: E731
+    close(g, (fd(f, (x, y), 0), fd(f, (x, y), 1)), rtol=1e-6, atol=1e-8)
+
+
+# ----- jax.nn and jax.scipy.special -----
+
+ELEMENTWISE = [
+    jax.nn.relu,
+    jax.nn.relu6,
+    jax.nn.sigmoid,
+    jax.nn.log_sigmoid,
+    jax.nn.softplus,
+    jax.nn.silu,
+    jax.nn.swish,
+    jax.nn.elu,
+    jax.nn.celu,
+    jax.nn.selu,
+    jax.nn.leaky_relu,
+    jax.nn.hard_tanh,
+    jax.nn.soft_sign,
+    jss.erf,
+    jss.erfc,
+    jss.expit,
+    jss.gammaln,
+    jss.digamma,
+    jss.ndtr,
+    jss.log_ndtr,
+    jnp.tanh,
+    jnp.arcsinh,
+    jnp.log1p,
+    jnp.expm1,
+    jnp.cbrt,
+]
+
+
+def _apply(op):
+    def f(x):
+        return jnp.sum(op(x) * jnp.arange(1.0, 1.0 + x.size))
+
+    return f
+
+
+@pytest.mark.parametrize("op", ELEMENTWISE, ids=lambda op: op.__name__)
+def test_elementwise_rules(op):
+    x = jnp.array([-1.3, -0.4, 0.35, 0.8, 2.1])
+    if op in (jss.gammaln, jss.digamma, jnp.log1p):
+        x = jnp.abs(x) + 0.2
+    f = _apply(op)
+    f.__name__ = f"apply_{op.__name__}"
+    close(tangent.grad(f)(x), jax.grad(f)(x), rtol=1e-9)
+
+
+def gelu_both(x):
+    return jnp.sum(jax.nn.gelu(x) * 2.0 + jax.nn.gelu(x, approximate=False))
+
+
+def reductions(x, y):
+    a = jax.nn.logsumexp(x, axis=1)
+    b = jax.nn.softmax(x, axis=0)
+    c = jss.logsumexp(x)
+    d = jnp.sum(jss.xlogy(y, x * x + 1.0)) + jnp.sum(jss.xlog1py(y, x * x))
+    e = jax.nn.standardize(x, axis=-1)
+    f = jss.logit(jss.expit(x))
+    hot = jax.nn.one_hot(jnp.argmax(x, axis=1), 4)
+    return jnp.sum(a**2) + jnp.sum(b * y) + c + d + jnp.sum(e * y) + jnp.sum(f * hot)
+
+
+def test_nn_and_special_rules():
+    x = _normal(3, 4, seed=9)
+    y = jnp.asarray(np.random.default_rng(10).uniform(0.5, 1.5, size=(3, 4)))
+    close(tangent.grad(gelu_both)(x), jax.grad(gelu_both)(x))
+    close(
+        tangent.grad(reductions, wrt=(0, 1))(x, y),
+        jax.grad(reductions, argnums=(0, 1))(x, y),
+        rtol=1e-9,
+    )
+
+
+# ----- NumPy code run through the JAX backend -----
+
+
+def numpy_writes(x):
+    out = np.zeros(3)
+    out[0] = x[0] ** 2
+    out[1] = x[1] * x[2]
+    out[2] = math.log(x[0], 2.0) + np.sin(x[0])
+    y = x.copy()
+    y[1:] *= 2.0
+    return np.sum(out * np.array([1.0, 2.0, 3.0])) + np.sum(y**3)
+
+
+def test_numpy_function_on_jax():
+    x = np.array([0.3, 0.5, 0.9])
+    expected = tangent.grad(numpy_writes)(x)  # the NumPy backend
+    df = tangent.grad(numpy_writes, backend="jax")
+    text = tangent.source(df)
+    # np.* became jnp.*, index writes became functional updates
+    code = "\n".join(line for line in text.splitlines() if "#" not in line)
+    assert "jnp.zeros(3)" in code and "jnp.sin" in code
+    assert "np." not in code.replace("jnp.", "")
+    assert "out = out.at[0].set(" in text
+    assert "y = y.at[1:].multiply(2.0)" in text or "y = y.at[1:].set(" in text
+    close(df(jnp.asarray(x)), expected)
+    close(jax.jit(df)(jnp.asarray(x)), expected)
+    close(expected, fd(numpy_writes, (x,), 0), rtol=1e-6)
+
+
+def numpy_branches(x, n):
+    total = 0.0
+    for i in range(n):
+        if np.mean(x) > 0.1 * i:
+            total = total + np.sum(np.exp(x))
+        else:
+            total = total - np.sum(x**2)
+        x = x * 0.9
+    return total
+
+
+def test_numpy_function_with_data_dependent_branch_under_jit():
+    x = np.array([0.3, -0.2, 0.6])
+    expected = tangent.grad(numpy_branches)(x, 5)
+    df = tangent.grad(numpy_branches, backend="jax", loops="scan")
+    close(jax.jit(df, static_argnums=1)(jnp.asarray(x), 5), expected)
+    close(df(jnp.asarray(x), 5), expected)
+
+
+def test_value_and_grad_and_vjp():
+    x, a = jnp.array([0.3, -0.5, 1.2]), 0.7
+    value, g = tangent.value_and_grad(loop_of_sines, loops="scan")(x, a)
+    close(value, loop_of_sines(x, a))
+    close(g, jax.grad(loop_of_sines)(x, a))
+
+    def vector(x):
+        for i in range(5):
+            x = jnp.sin(x) * 1.1
+        return x * x
+
+    ct = jnp.array([1.0, -2.0, 0.5])
+    for loops in ("python", "scan"):
+        out, pullback = tangent.vjp(vector, x, loops=loops)
+        ref_out, ref_pullback = jax.vjp(vector, x)
+        close(out, ref_out)
+        close(pullback(ct), ref_pullback(ct))
+
+
+def test_backend_is_chosen_from_the_code():
+    df = tangent.grad(loop_of_sines)
+    assert "jnp.sin" in tangent.source(df)
+    assert isinstance(df(jnp.ones(3), 0.5), jax.Array)
+
+    def plain(x):
+        return np.sum(np.sin(x))
+
+    assert isinstance(tangent.grad(plain)(np.ones(3)), np.ndarray)
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match="backend"):
+        tangent.grad(loop_of_sines, backend="torch")
+    with pytest.raises(ValueError, match="loops"):
+        tangent.grad(loop_of_sines, loops="unrolled")
+
+    def plain(x):
+        return np.sum(np.sin(x))
+
+    with pytest.raises(ValueError, match="backend='jax'"):
+        tangent.grad(plain, loops="scan")
+
+
+# ----- loops="scan" -----
+
+
+def test_scan_source_reads_as_loops():
+    df = tangent.grad(loop_of_sines, wrt=(0, 1), loops="scan")
+    text = tangent.source(df)
+    assert "forward_loop(forward_i, (x,), range(20))" in text
+    assert "backward_loop(backward_i, (da, dx), range(20), saved_i)" in text
+    assert "_tape.append(saved_i)" in text
+    assert "for i in" not in text
+
+
+def test_scan_program_size_is_flat_in_steps():
+    """With loops="scan" the traced program does not grow with the step count
+    (jax.jit of the Python loop unrolls it: it grows linearly)."""
+    df_scan = tangent.grad(lotka_volterra, wrt=0, loops="scan")
+    df_python = tangent.grad(lotka_volterra, wrt=0)
+    params, state = jnp.array([1.1, 0.4, 0.1, 0.4]), jnp.array([10.0, 5.0])
+
+    def size(df, steps):
+        jaxpr = jax.make_jaxpr(df, static_argnums=2)(params, state, steps)
+        return len(jaxpr.jaxpr.eqns)
+
+    assert size(df_scan, 10) == size(df_scan, 200)
+    assert size(df_python, 40) > 3 * size(df_python, 10)
+    close(
+        jax.jit(df_scan, static_argnums=2)(params, state, 200),
+        jax.grad(lotka_volterra)(params, state, 200),
+    )
+
+
+def mismatched(x):
+    if jnp.sum(x) > 0:
+        y = x[:2]
+    else:
+        y = x
+    return jnp.sum(y**2)
+
+
+def test_branch_with_different_shapes_under_jit_is_a_clear_error():
+    df = tangent.grad(mismatched, loops="scan")
+    x = jnp.array([0.5, 0.2, -0.1])
+    close(df(x), jax.grad(mismatched)(x))  # eager: the branch taken is Python's
+    with pytest.raises(BranchShapeError, match="same shapes"):
+        jax.jit(df)(x)
+
+
+def loop_with_break(x):
+    for i in range(10):
+        x = x * 1.2
+        if jnp.sum(x) > 5.0:
+            break
+    return jnp.sum(x)
+
+
+def python_list_loop(x):
+    ys = []
+    for i in range(4):
+        ys.append(jnp.sin(x) * i)
+    return jnp.sum(jnp.stack(ys))
+
+
+def while_loop(x):
+    n = 0
+    while n < 5:
+        x = jnp.cos(x) + x
+        n = n + 1
+    return jnp.sum(x)
+
+
+@pytest.mark.parametrize("f", [loop_with_break, python_list_loop, while_loop])
+def test_loops_left_in_python_give_the_same_numbers(f):
+    x = jnp.array([0.3, 0.6])
+    close(tangent.grad(f, loops="scan")(x), jax.grad(f)(x))
+
+
+def test_loop_index_used_statically_falls_back_to_python():
+    def triangular(x):
+        total = 0.0
+        for i in range(1, 4):
+            for j in range(i):
+                total = total + jnp.sum(x ** (j + 1)) * i
+        return total
+
+    x = jnp.array([0.3, 0.6])
+    df = tangent.grad(triangular, loops="scan")
+    close(df(x), jax.grad(triangular)(x))
+    close(jax.jit(df)(x), jax.grad(triangular)(x))
+
+
+def test_grad_of_grad_on_jax():
+    def f(x):
+        return jnp.sum(jnp.sin(x) * x**2)
+
+    x = jnp.array([0.3, -0.7])
+    df = tangent.grad(f)
+
+    def first(x):
+        return jnp.sum(df(x))
+
+    close(tangent.grad(first)(x), jax.grad(lambda x: jnp.sum(jax.grad(f)(x)))(x))
+
+
+# ----- Scale-out: device placement and sharding -----
+
+SHARDING = textwrap.dedent(
+    """
+    import jax, jax.numpy as jnp, numpy as np
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec as P
+    jax.config.update("jax_enable_x64", True)
+    import tangent
+
+    def loss(w, x, y):
+        pred = jnp.tanh(x @ w)
+        return jnp.mean((pred - y) ** 2)
+
+    assert len(jax.devices()) == 4, jax.devices()
+    mesh = Mesh(np.array(jax.devices()), ("data",))
+    rows = NamedSharding(mesh, P("data", None))
+    replicated = NamedSharding(mesh, P())
+    rng = np.random.default_rng(0)
+    w = jax.device_put(jnp.asarray(rng.normal(size=(5, 3))), replicated)
+    x = jax.device_put(jnp.asarray(rng.normal(size=(16, 5))), rows)
+    y = jax.device_put(jnp.asarray(rng.normal(size=(16, 3))), rows)
+    dloss = tangent.grad(loss)
+    step = jax.jit(dloss, in_shardings=(replicated, rows, rows), out_shardings=replicated)
+    g = step(w, x, y)
+    np.testing.assert_allclose(g, jax.grad(loss)(w, x, y), rtol=1e-12)
+    assert g.sharding.is_equivalent_to(replicated, 2)
+    # eagerly, on sharded inputs, the computation follows the data
+    np.testing.assert_allclose(dloss(w, x, y), jax.grad(loss)(w, x, y), rtol=1e-12)
+    print("sharded ok", len(x.sharding.device_set))
+    """
+)
+
+
+def test_sharded_gradient_on_four_cpu_devices(tmp_path):
+    env = dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4")
+    env["JAX_PLATFORMS"] = "cpu"
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([root, env.get("PYTHONPATH", "")])
+    script = tmp_path / "sharded.py"  # tangent reads the function's source file
+    script.write_text(SHARDING)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "sharded ok 4" in done.stdout
