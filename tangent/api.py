@@ -349,6 +349,9 @@ class _NumpyBackend:
     def finish(self, node, imports):
         return dict(imports)
 
+    def finish_pair(self, forward, pullback, imports):
+        return dict(imports), dict(imports)
+
 
 def _backend(options, namespace):
     """The rules, the view of the names and the passes of the chosen backend."""
@@ -626,11 +629,11 @@ def _split_functions(f, n, options=None):
             raise _internal_error(f, exc) from exc
         where = f"({info.filename}:{info.first_line})"
         pair = []
-        for node_, name_, what in (
-            (result.forward, result.forward_name, "forward sweep"),
-            (result.pullback, result.pullback_name, "pullback"),
+        frees = backend.finish_pair(result.forward, result.pullback, result.imports)
+        for node_, name_, what, free in (
+            (result.forward, result.forward_name, "forward sweep", frees[0]),
+            (result.pullback, result.pullback_name, "pullback", frees[1]),
         ):
-            free = backend.finish(node_, result.imports)
             text = codegen.to_source(node_)
             func = codegen.compile_function(
                 text,

@@ -301,6 +301,20 @@ def test_numpy_function_on_jax():
     close(expected, fd(numpy_writes, (x,), 0), rtol=1e-6)
 
 
+def write_into_parameter(x):
+    x[0] = x[1] * 2.0
+    return np.sum(x**2)
+
+
+def test_numpy_array_argument_written_by_index():
+    x = np.array([1.0, 2.0, 3.0])
+    df = tangent.grad(write_into_parameter, backend="jax")
+    assert "x = jnp.asarray(x)" in tangent.source(df)
+    # d/dx of (2 x1)^2 + x1^2 + x2^2: x0 is overwritten
+    close(df(x.copy()), np.array([0.0, 10.0 * x[1], 2.0 * x[2]]))
+    close(jax.jit(df)(x.copy()), np.array([0.0, 10.0 * x[1], 2.0 * x[2]]))
+
+
 def numpy_branches(x, n):
     total = 0.0
     for i in range(n):
@@ -337,6 +351,10 @@ def test_value_and_grad_and_vjp():
         ref_out, ref_pullback = jax.vjp(vector, x)
         close(out, ref_out)
         close(pullback(ct), ref_pullback(ct))
+    # split motion keeps the pairing: the forward function's scan stacks what
+    # the pullback's scan reads
+    assert "forward_loop(" in tangent.source(pullback.forward)
+    assert "backward_loop(" in tangent.source(pullback.backward)
 
 
 def test_backend_is_chosen_from_the_code():

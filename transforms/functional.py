@@ -105,8 +105,10 @@ def _root_and_index(target):
     return node.id, gast.Tuple(elts=parts, ctx=gast.Load())
 
 
-def _update(var, index, method, value, like):
+def _update(var, index, method, value, like, updated=None):
     """`var = var.at[index].method(value)`, at the position of `like`."""
+    if updated is not None:
+        updated.add(var)
     at = gast.Subscript(
         value=gast.Attribute(value=_name(var), attr="at", ctx=gast.Load()),
         slice=index,
@@ -125,12 +127,14 @@ def _update(var, index, method, value, like):
 
 
 def functional_updates(func, is_scatter_add=None, containers=()):
-    """Rewrite the index writes of `func` (a gast FunctionDef) in place; returns it.
+    """Rewrite the index writes of `func` (a gast FunctionDef) in place.
 
     is_scatter_add(call) -> whether a call statement is `np.add.at(x, i, v)`.
     containers: names known to hold Python containers (besides those found).
+    Returns the names of the arrays now updated functionally.
     """
     known = containers_of(func) | set(containers)
+    updated: set[str] = set()
 
     def block(stmts):
         out = []
@@ -149,18 +153,18 @@ def functional_updates(func, is_scatter_add=None, containers=()):
                 found = _root_and_index(target)
                 if found is not None and found[0] not in known:
                     var, index = found
-                    return _update(var, index, "set", s.value, s)
+                    return _update(var, index, "set", s.value, s, updated)
         if isinstance(s, gast.AugAssign) and isinstance(s.target, gast.Subscript):
             found = _root_and_index(s.target)
             method = _AUG.get(type(s.op))
             if found is not None and found[0] not in known and method is not None:
                 var, index = found
                 if method == "add":
-                    return _update(var, index, "add", s.value, s)
+                    return _update(var, index, "add", s.value, s, updated)
                 if method == "subtract":
                     negated = gast.UnaryOp(op=gast.USub(), operand=s.value)
-                    return _update(var, index, "add", negated, s)
-                return _update(var, index, method, s.value, s)
+                    return _update(var, index, "add", negated, s, updated)
+                return _update(var, index, method, s.value, s, updated)
         if (
             is_scatter_add is not None
             and isinstance(s, gast.Expr)
@@ -170,8 +174,8 @@ def functional_updates(func, is_scatter_add=None, containers=()):
             and is_scatter_add(s.value)
         ):
             var, index, value = s.value.args
-            return _update(var.id, index, "add", value, s)
+            return _update(var.id, index, "add", value, s, updated)
         return s
 
     func.body = block(func.body)
-    return func
+    return updated

@@ -369,7 +369,13 @@ def _hoist_comments(body):
     would be its docstring)."""
     lead = []
     while body and anno.hasanno(body[0], anno.COMMENT):
-        lead.append(body.pop(0))
+        comment = body.pop(0)
+        again = any(
+            anno.getanno(s, anno.COMMENT) == anno.getanno(comment, anno.COMMENT)
+            for s in body
+        )
+        if not again:  # else the same comment stays inside, where its code is
+            lead.append(comment)
     return lead
 
 
@@ -441,19 +447,29 @@ def _helper(used, names, helper):
     return used[helper]
 
 
-def lax_control(func):
+def lax_control(func, *more):
     """Rewrite the counted loops and branches of `func` (a gast FunctionDef) in
     place. Returns {helper: the name the rewritten code calls it by} for the
-    helpers it calls (`forward_loop`, `backward_loop`, `branch`)."""
+    helpers it calls (`forward_loop`, `backward_loop`, `branch`).
+
+    `more`: other functions sharing its tape (the pullback of a split
+    gradient): constructs are paired across all of them."""
+    funcs = [func, *more]
     names = _Names(func)
+    for other in more:
+        names.used |= _Names(other).used
     used = {}
-    live_at_exit = set()
-    for n in gast.walk(func):
-        if isinstance(n, gast.Return) and n.value is not None:
-            live_at_exit |= _loads(n.value)
+    exits = []
+    for f in funcs:
+        live_at_exit = set()
+        for n in gast.walk(f):
+            if isinstance(n, gast.Return) and n.value is not None:
+                live_at_exit |= _loads(n.value)
+        exits.append(live_at_exit)
     for _ in range(64):  # one nesting level per round
         found = []
-        _constructs(func.body, found, None)
+        for f in funcs:
+            _constructs(f.body, found, None)
         ready = {}
         for c, inner in found:
             if c.blocked:
@@ -479,21 +495,23 @@ def lax_control(func):
         if not todo:
             break
         for c, partner in todo:
-            live = _liveness(func, live_at_exit)
-            states = _assignment_states(func)
+            live, states = {}, {}
+            for f, at_exit in zip(funcs, exits, strict=True):
+                live.update(_liveness(f, at_exit))
+                states.update(_assignment_states(f))
             if c.kind == "loop":
                 done = _convert_loop(c, partner, live, states, names, used)
             else:
                 done = _convert_if(c, partner, live, states, names, used)
             if not done:
                 c.blocked = True
-        if not any(_still_there(c, func) is False for c, _ in todo):
+        if all(any(_still_there(c, f) for f in funcs) for c, _ in todo):
             break
     return used
 
 
 def _still_there(c, func):
-    """False once a construct has been replaced."""
+    """Whether a construct is still in `func` (False once it has been replaced)."""
     return any(s is c.stmt for s in gast.walk(func))
 
 

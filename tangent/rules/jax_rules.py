@@ -1206,13 +1206,34 @@ def to_jax(func, scopes, loops="python"):
     the JAX versions of the user's helpers)."""
     from transforms.functional import functional_updates
 
-    functional_updates(func, is_scatter_add=_is_scatter_add_call(scopes))
+    updated = functional_updates(func, is_scatter_add=_is_scatter_add_call(scopes))
+    # a parameter updated by index may come in as a NumPy array: make it JAX's
+    params = [a.id for a in func.args.args if a.id in updated]
+    converts = [
+        gast.Assign(
+            targets=[
+                gast.Name(id=p, ctx=gast.Store(), annotation=None, type_comment=None)
+            ],
+            value=gast.Call(
+                func=_reference_node(("jnp", "asarray")),
+                args=[
+                    gast.Name(id=p, ctx=gast.Load(), annotation=None, type_comment=None)
+                ],
+                keywords=[],
+            ),
+            type_comment=None,
+        )
+        for p in params
+    ]
+    func.body = converts + func.body
     rewriter = _References(scopes, _assigned(func), lambda fn: jax_version(fn, loops))
     func.body = [rewriter.visit(s) for s in func.body]
     names = {n.id for n in gast.walk(func) if isinstance(n, gast.Name)}
     logic = _Logic(names | set(rewriter.free))
     func.body = [logic.visit(s) for s in func.body]
     free = dict(rewriter.free)
+    if converts:
+        free["jnp"] = jnp
     for helper, alias in logic.used.items():
         free[alias] = getattr(jax_runtime, helper)
     return free
@@ -1481,6 +1502,22 @@ class Backend:
 
     def finish(self, node, imports):
         return finish(node, imports, self.namespace, self.loops)
+
+    def finish_pair(self, forward, pullback, imports):
+        """`finish` for the two functions of a split gradient (`vjp`), whose
+        loops are paired across them (the forward's tape is the pullback's)."""
+        frees = []
+        for node in (forward, pullback):
+            free = dict(imports)
+            free.update(to_jax(node, [imports, self.namespace], self.loops))
+            frees.append(free)
+        if self.loops == "scan":
+            from transforms.lax_control import lax_control
+
+            for helper, alias in lax_control(forward, pullback).items():
+                for free in frees:
+                    free[alias] = getattr(jax_runtime, helper)
+        return frees
 
 
 Backend.rules = JAX_RULES
