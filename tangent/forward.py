@@ -174,28 +174,27 @@ def _structure(x):
 
 
 def _check_tangents(f, primals, tangents):
-    name = getattr(f, "__name__", repr(f))
+    from tangent.api import _check_like, _where
+    from tangent.errors import BadArgumentsError, ShapeMismatchError
+
     if not isinstance(primals, (tuple, list)) or not isinstance(
         tangents, (tuple, list)
     ):
-        raise TypeError(
-            f"jvp({name}, primals, tangents): primals and tangents must be tuples "
-            "(one entry per positional argument)"
+        raise BadArgumentsError(
+            "jvp takes the primals and the tangents as two tuples",
+            **_where(f),
+            construct=f"got {type(primals).__name__} and {type(tangents).__name__}",
+            hint="tangent.jvp(f, (x, y), (dx, dy)): one entry per positional argument",
         )
     if len(primals) != len(tangents):
-        raise ValueError(
-            f"jvp({name}): {len(primals)} primals but {len(tangents)} tangents "
-            "(give one tangent per primal; None for an argument not differentiated)"
+        raise ShapeMismatchError(
+            f"jvp got {len(primals)} primals but {len(tangents)} tangents",
+            **_where(f),
+            hint="give one tangent per primal; None for an argument not differentiated",
         )
     for i, (p, t) in enumerate(zip(primals, tangents)):
-        if t is None:
-            continue
-        if _structure(p) != _structure(t):
-            raise ValueError(
-                f"jvp({name}): the tangent of argument {i} has shape "
-                f"{_structure(t)}, but the argument has shape {_structure(p)} "
-                "(a tangent has its primal's shape)"
-            )
+        if t is not None:
+            _check_like(f, p, t, f"tangent of argument {i}", f"argument {i}")
 
 
 def _differentiated(primals, tangents):

@@ -50,9 +50,30 @@ def _where():
     )
 
 
+def _is_number(v) -> bool:
+    """One number: a Python or NumPy number, or a numeric array of size 1."""
+    if v is None or isinstance(v, (str, bytes, list, tuple, dict)):
+        return False
+    a = np.asarray(v)
+    return a.size == 1 and (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_)
+
+
 def scalar_seed(value, seed):
-    """The seed for a scalar output; refuses a non-scalar one (`grad` needs a scalar)."""
-    if value is None or isinstance(value, (list, tuple, dict)) or np.size(value) != 1:
+    """The seed for a scalar output; refuses a non-scalar one (`grad` needs a scalar)
+    and a seed that is not one number."""
+    if not _is_number(seed):
+        from transforms.errors import ShapeMismatchError
+
+        function, filename, line = _where()
+        raise ShapeMismatchError(
+            "the seed dresult must be one number: the output is a scalar",
+            function=function,
+            filename=filename,
+            lineno=line,
+            construct=f"dresult={seed!r}"[:80],
+            hint="pass dresult=1.0 or another number; for a cotangent use tangent.vjp",
+        )
+    if not _is_number(value):
         from transforms.errors import NonScalarOutputError
 
         function, filename, line = _where()
@@ -288,19 +309,11 @@ def extremum_grad(g, y, x, axis=None, keepdims=False):
 
 
 def minmax_grads(g, a, b, larger=True):
-    """Adjoints of maximum/minimum of two operands, ties split evenly."""
-    a_wins = (a > b) if larger else (a < b)
-    tie = a == b
-    ga = g * (a_wins + 0.5 * tie)
-    gb = (
-        g
-        * (
-            (~a_wins & ~tie)
-            if isinstance(a_wins, np.ndarray)
-            else (not a_wins and not tie)
-        )
-        + g * 0.5 * tie
-    )
+    """Adjoints of the builtin max/min of two operands: Python returns `a` unless
+    `b` is strictly larger (smaller), so a tie goes to `a`."""
+    b_wins = (b > a) if larger else (b < a)
+    ga = g * np.logical_not(b_wins)
+    gb = g * b_wins
     return unbroadcast(ga, a), unbroadcast(gb, b)
 
 
@@ -309,9 +322,9 @@ def builtin_extremum_grads(g, y, a, b=None, larger=True):
     if b is not None:
         return minmax_grads(g, a, b, larger)
     if isinstance(a, (list, tuple)):
-        ties = [item == y for item in a]
-        count = sum(1 for t in ties if np.all(t))
-        return [g / count if np.all(t) else 0.0 for t in ties], 0.0
+        # Python returns the first extremal item: it gets the whole adjoint
+        first = next(i for i, item in enumerate(a) if np.all(item == y))
+        return [g if i == first else 0.0 for i in range(len(a))], 0.0
     return extremum_grad(g, y, a, 0, False), 0.0
 
 

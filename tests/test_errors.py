@@ -453,11 +453,6 @@ def fx_two_refusals(x):
 # ----- outputs -----
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runtime.scalar_seed accepts a str output and the gradient is 0.0; "
-    "it should raise NonScalarOutputError (the lead owns tangent/runtime.py)",
-)
 def test_a_string_output_is_refused():
     with pytest.raises(NonScalarOutputError, match="str"):
         tangent.grad(rf.returns_a_string)(1.0)
@@ -629,15 +624,9 @@ def test_vjp_cotangent_structure_of_a_tuple_output():
 needs_jvp = pytest.mark.skipif(
     not hasattr(tangent, "jvp"), reason="tangent.jvp is being built (forward mode)"
 )
-JVP_ERRORS_PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="forward.py's _check_tangents raises ValueError/TypeError, not "
-    "ShapeMismatchError/BadArgumentsError with file:line and a hint",
-)
 
 
 @needs_jvp
-@JVP_ERRORS_PENDING
 def test_jvp_tangent_of_the_wrong_shape():
     with pytest.raises(ShapeMismatchError) as info:
         tangent.jvp(rf.cube_sum, (np.ones(3),), (np.ones(2),))
@@ -648,7 +637,6 @@ def test_jvp_tangent_of_the_wrong_shape():
 
 
 @needs_jvp
-@JVP_ERRORS_PENDING
 def test_jvp_tangents_and_primals_differ_in_number():
     with pytest.raises(ShapeMismatchError) as info:
         tangent.jvp(fx.two_args, (1.0, 2.0), (1.0,))
@@ -657,7 +645,6 @@ def test_jvp_tangents_and_primals_differ_in_number():
 
 
 @needs_jvp
-@JVP_ERRORS_PENDING
 def test_jvp_primals_must_be_a_tuple():
     with pytest.raises(BadArgumentsError) as info:
         tangent.jvp(rf.square, 1.0, 1.0)

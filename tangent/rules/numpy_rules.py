@@ -26,6 +26,7 @@ from tangent.rules.registry import (
     nondifferentiable,
 )
 from tangent.rules.rule_helpers import (
+    abs_grad_sign,
     append_grads,
     average_grads,
     average_weights_tangent,
@@ -275,7 +276,7 @@ def reciprocal(y, x):
 
 @adjoint(np.abs, np.absolute, np.fabs, cheap=True)
 def absolute(y, x):
-    d[x] = d[y] * np.sign(x)
+    d[x] = d[y] * abs_grad_sign(x)
 
 
 @adjoint(np.sinc, cheap=True)
@@ -358,7 +359,9 @@ def divide(y, x1, x2):
 
 @adjoint(np.power, operator.pow, cheap=True)
 def power(y, x1, x2):
-    d[x1] = unbroadcast(d[y] * x2 * x1 ** (x2 - 1), x1)
+    d[x1] = unbroadcast(
+        d[y] * x2 * np.power(np.asarray(x1, dtype=np.result_type(x1, 1.0)), x2 - 1), x1
+    )
     d[x2] = unbroadcast(d[y] * y * np.log(np.where(x1 > 0, x1, 1.0)), x2)
 
 

@@ -88,26 +88,28 @@ def builtin_extremum_tangent(da, db, y, a, b=None, larger=True):
     the reverse rule, `builtin_extremum_grads`, shares the adjoint).
     """
     if b is not None:
-        wins = a > b if larger else a < b
-        share = np.where(wins, 1.0, np.where(a == b, 0.5, 0.0))
+        b_wins = b > a if larger else b < a  # a tie goes to `a`, as Python's
+        share = np.where(b_wins, 0.0, 1.0)
         return da * share + db * (1.0 - share)
     if isinstance(da, float) and da == 0.0:
         return 0.0
     if isinstance(a, (list, tuple)):
-        ties = [bool(np.all(item == y)) for item in a]
-        return sum(t for t, tie in zip(da, ties) if tie) / sum(ties)
+        first = next(i for i, item in enumerate(a) if np.all(item == y))
+        return da[first]
     mask = np.asarray(a) == y
     return np.sum(da * mask, axis=0) / np.sum(mask, axis=0)
 
 
 @adjoint(builtins.abs, elementwise=True)
 def abs_(y, x):
-    d[x] = d[y] * np.sign(x)
+    d[x] = d[y] * np.where(x < 0, -1.0, 1.0)
 
 
 @adjoint(builtins.pow, elementwise=True)
 def pow_builtin(z, x, y):
-    d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
+    d[x] = unbroadcast(
+        d[z] * y * np.power(np.asarray(x, dtype=np.result_type(x, 1.0)), y - 1), x
+    )
     d[y] = unbroadcast(d[z] * z * np.log(np.where(x > 0, x, 1.0)), y)
 
 
@@ -230,7 +232,7 @@ def math_expm1(y, x):
 
 @adjoint(math.sqrt, elementwise=True)
 def math_sqrt(y, x):
-    d[x] = d[y] / (2.0 * y)
+    d[x] = np.divide(d[y], 2.0 * y)
 
 
 @adjoint(math.tanh, elementwise=True)
@@ -250,12 +252,12 @@ def math_cosh(y, x):
 
 @adjoint(math.asin, elementwise=True)
 def math_asin(y, x):
-    d[x] = d[y] / math.sqrt(1.0 - x * x)
+    d[x] = np.divide(d[y], np.sqrt(1.0 - x * x))
 
 
 @adjoint(math.acos, elementwise=True)
 def math_acos(y, x):
-    d[x] = -d[y] / math.sqrt(1.0 - x * x)
+    d[x] = -np.divide(d[y], np.sqrt(1.0 - x * x))
 
 
 @adjoint(math.atan, elementwise=True)

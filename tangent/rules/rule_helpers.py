@@ -87,6 +87,11 @@ def sinc_derivative(x):
     return np.where(x == 0, 0.0, (np.cos(np.pi * safe) - np.sinc(safe)) / safe)
 
 
+def abs_grad_sign(x):
+    """d|x|/dx for real x: -1 below 0, else 1 (1 at 0, as JAX)."""
+    return np.where(np.asarray(x) < 0, -1.0, 1.0)
+
+
 def safe_divide(a, b):
     """`a / b`, with 0 where `b` is 0 (the subgradient at a kink)."""
     b = np.asarray(b)
@@ -100,8 +105,9 @@ def pair_extremum_grads(g, x1, x2, larger=True, ignore_nan=False):
     first = (x1 > x2) if larger else (x1 < x2)
     second = (x2 > x1) if larger else (x2 < x1)
     if ignore_nan:
-        first = first | (np.isnan(x2) & ~np.isnan(x1))
-        second = second | (np.isnan(x1) & ~np.isnan(x2))
+        # JAX's fmax: where((x1 > x2) | isnan(x2), x1, x2): a tie goes to x2
+        first = first | np.isnan(x2)
+        second = ~first
     tie = ~first & ~second
     g1 = np.where(first, g, 0.0) + np.where(tie, g * 0.5, 0.0)
     g2 = np.where(second, g, 0.0) + np.where(tie, g * 0.5, 0.0)
@@ -111,15 +117,21 @@ def pair_extremum_grads(g, x1, x2, larger=True, ignore_nan=False):
 def clip_grads(g, a, a_min, a_max):
     """Adjoints of clip(a, a_min, a_max): inside the bounds to `a`, outside to the bound."""
     a = np.asarray(a)
-    below = np.zeros(a.shape, bool) if a_min is None else a < a_min
-    above = np.zeros(a.shape, bool) if a_max is None else a > a_max
+    no = np.zeros(a.shape, bool)
+    below = no if a_min is None else a < a_min
+    above = no if a_max is None else a > a_max
+    at_lo = no if a_min is None else a == a_min
+    at_hi = no if a_max is None else a == a_max
     if a_min is not None and a_max is not None:
         below = below & ~above  # numpy gives a_max where a_min > a_max
-    inside = ~below & ~above
+        at_lo = at_lo & ~above
+    inside = ~below & ~above & ~at_lo & ~at_hi
     g = as_grad(g, a)
-    ga = unbroadcast(np.where(inside, g, 0.0).astype(g.dtype), a)
-    glo = 0.0 if a_min is None else unbroadcast(np.where(below, g, 0.0), a_min)
-    ghi = 0.0 if a_max is None else unbroadcast(np.where(above, g, 0.0), a_max)
+    # a tie with a bound is split evenly, as JAX's minimum(maximum(a, lo), hi)
+    share_a = inside + 0.5 * (at_lo | at_hi)
+    ga = unbroadcast((g * share_a).astype(g.dtype), a)
+    glo = 0.0 if a_min is None else unbroadcast(g * (below + 0.5 * at_lo), a_min)
+    ghi = 0.0 if a_max is None else unbroadcast(g * (above + 0.5 * at_hi), a_max)
     return ga, glo, ghi
 
 
@@ -280,7 +292,7 @@ def moment_grad(g, x, axis=None, ddof=0, keepdims=False, correction=None, root=N
     if root is None:
         return (full * centered * (2.0 / (n - ddof))).astype(full.dtype)
     s = kept(root, x, axis, keepdims)
-    return (full * safe_divide(centered, s * (n - ddof))).astype(full.dtype)
+    return (full * np.divide(centered, s * (n - ddof))).astype(full.dtype)
 
 
 def nan_moment_grad(g, x, axis=None, ddof=0, keepdims=False, root=None):
@@ -429,9 +441,9 @@ def vector_norm_grad(g, y, x, ord=None, axis=None, keepdims=False):  # noqa: A00
     full = unreduce(g, x, axis, keepdims)
     norm = kept(y, x, axis, keepdims)
     if ord is None or ord == 2:
-        out = full * safe_divide(x, norm)
+        out = full * np.divide(x, norm)
     elif ord == 1:
-        out = full * np.sign(x)
+        out = full * abs_grad_sign(x)
     elif ord == np.inf or ord == -np.inf:
         mask = np.abs(x) == norm
         count = np.sum(mask, axis=normalize_axes(axis, x.ndim), keepdims=True)
@@ -440,7 +452,7 @@ def vector_norm_grad(g, y, x, ord=None, axis=None, keepdims=False):  # noqa: A00
         out = np.zeros_like(full)
     else:
         p = float(ord)
-        out = full * np.sign(x) * safe_divide(np.abs(x) ** (p - 1), norm ** (p - 1))
+        out = full * abs_grad_sign(x) * np.divide(np.abs(x) ** (p - 1), norm ** (p - 1))
     return out.astype(full.dtype)
 
 
@@ -451,7 +463,7 @@ def matrix_norm_grad(g, y, x, ord="fro", axis=(-2, -1), keepdims=False):  # noqa
     full = unreduce(g, x, (row, col), keepdims)
     norm = kept(y, x, (row, col), keepdims)
     if ord in (None, "fro"):
-        return (full * safe_divide(x, norm)).astype(full.dtype)
+        return (full * np.divide(x, norm)).astype(full.dtype)
     m = np.moveaxis(x, (row, col), (-2, -1))
     if ord in ("nuc", 2, -2):
         u, s, vh = np.linalg.svd(m, full_matrices=False)
@@ -793,9 +805,18 @@ def inv_grad(g, y):
 
 
 def det_grad(g, y, a):
-    """Adjoint of det: g det(A) A^{-T}."""
-    g = np.asarray(g)[..., None, None]
-    return g * np.asarray(y)[..., None, None] * mT(np.linalg.inv(a))
+    """Adjoint of det: g times the cofactor matrix of A (det(A) A^{-T} when A is
+    invertible), from the SVD A = U S V^T: det(U) det(V) U diag(prod_{j!=i} s_j) V^T,
+    so that a singular A has its cofactors too."""
+    a = np.asarray(a)
+    u, s, vh = np.linalg.svd(a)
+    n = s.shape[-1]
+    others = np.stack(
+        [np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1
+    )
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    cofactors = sign[..., None, None] * ((u * others[..., None, :]) @ vh)
+    return np.asarray(g)[..., None, None] * cofactors
 
 
 def slogdet_grad(g, a):

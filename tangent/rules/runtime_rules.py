@@ -87,13 +87,8 @@ def extremum_grad_adjoint(c, g, y, x, axis=None, keepdims=False):
 
 def _extremum_shares(a, b, larger):
     """The shares of `g` that `minmax_grads` gives to `a` and to `b`."""
-    a_wins = (a > b) if larger else (a < b)
-    tie = a == b
-    share_a = a_wins + 0.5 * tie
-    share_b = (
-        (~a_wins & ~tie) if isinstance(a_wins, np.ndarray) else (not a_wins and not tie)
-    ) + 0.5 * tie
-    return share_a, share_b
+    b_wins = (b > a) if larger else (b < a)
+    return np.logical_not(b_wins) * 1.0, b_wins * 1.0
 
 
 def minmax_grads_adjoint(c, g, a, b, larger=True):
@@ -115,9 +110,8 @@ def builtin_extremum_grads_adjoint(c, g, y, a, b=None, larger=True):
     if _is_zero(ca):
         return 0.0
     if isinstance(a, (list, tuple)):
-        ties = [bool(np.all(item == y)) for item in a]
-        count = sum(ties)
-        return sum(ci for ci, tie in zip(ca, ties) if tie and not _is_zero(ci)) / count
+        first = next(i for i, item in enumerate(a) if np.all(item == y))
+        return 0.0 if _is_zero(ca[first]) else ca[first]
     return extremum_grad_adjoint(ca, g, y, a, 0, False)
 
 
