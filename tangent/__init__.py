@@ -15,15 +15,17 @@ from tangent.api import (
     vjp,
 )
 from tangent.custom import custom_vjp, stop_gradient
-from tangent.export import export
-from tangent.forward import forward, forward_source, hvp, jacobian, jvp
 from tangent.errors import (
+    BadArgumentsError,
     BadWrtError,
     NonScalarOutputError,
     NoRuleError,
+    ShapeMismatchError,
     TangentError,
     UnsupportedConstructError,
 )
+from tangent.export import export
+from tangent.forward import forward, forward_source, hvp, jacobian, jvp
 from tangent.rules import (
     adjoint,
     attribute,
@@ -64,4 +66,6 @@ __all__ = [
     "NoRuleError",
     "NonScalarOutputError",
     "BadWrtError",
+    "BadArgumentsError",
+    "ShapeMismatchError",
 ]
