@@ -534,3 +534,89 @@ def test_sharded_gradient_on_four_cpu_devices(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "sharded ok 4" in done.stdout
+
+
+# ----- The passes, source to source -----
+
+
+def _rewritten(text, rewrite):
+    import gast
+
+    from transforms.quoting import to_source
+
+    func = gast.parse(textwrap.dedent(text)).body[0]
+    rewrite(func)
+    return to_source(func)
+
+
+def test_functional_updates_pass():
+    from transforms.functional import functional_updates
+
+    text = _rewritten(
+        """
+        def f(x, v, i):
+            ys = [v, v]
+            ys[0] = v * 2.0
+            state = {"h": v}
+            state["h"] = v
+            x[i] = v
+            x[i][1] += v
+            x[0, 1:] -= v
+            x[2] *= v
+            np.add.at(x, i, v)
+            return x
+        """,
+        lambda f: functional_updates(
+            f, is_scatter_add=lambda call: call.func.attr == "at"
+        ),
+    )
+    assert "ys[0] = v * 2.0" in text  # a list stays a list
+    assert "state['h'] = v" in text  # and a dict a dict
+    assert "x = x.at[i].set(v)" in text
+    assert "x = x.at[i, 1].add(v)" in text
+    assert "x = x.at[0, 1:].add(-v)" in text
+    assert "x = x.at[2].multiply(v)" in text
+    assert "x = x.at[i].add(v)" in text
+    assert "np.add.at" not in text
+
+
+def test_lax_control_pass_pairs_loops_and_leaves_the_rest():
+    from transforms.lax_control import lax_control
+
+    def pair(func):
+        # tape ids pair the pushes of the first loop with the pops of the second
+        from transforms import anno
+
+        push = func.body[1].body[0]
+        pop = func.body[3].body[0]
+        anno.setanno(push, anno.TAPE_ID, 7)
+        anno.setanno(pop, anno.TAPE_ID, 7)
+        assert lax_control(func) == {
+            "forward_loop": "forward_loop",
+            "backward_loop": "backward_loop",
+        }
+
+    text = _rewritten(
+        """
+        def df(x, n):
+            _tape = []
+            for i in range(n):
+                _tape.append(x)
+                x = x * 2.0
+            dx = 1.0
+            for i in reversed(range(n)):
+                x = _tape.pop()
+                dx = dx * 2.0
+            while dx > 1.0:
+                dx = dx / 2.0
+            return dx
+        """,
+        pair,
+    )
+    assert "(x,), saved_i = forward_loop(forward_i, (x,), range(n))" in text
+    assert "saved_i = _tape.pop()" in text
+    assert "(dx,) = backward_loop(backward_i, (dx,), range(n), saved_i)" in text or (
+        "dx, = backward_loop(backward_i, (dx,), range(n), saved_i)" in text
+    )
+    assert "while dx > 1.0:" in text  # a while loop stays Python
+    assert "for i in" not in text

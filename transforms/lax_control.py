@@ -188,35 +188,35 @@ def _top_tape_ops(blocks):
     return pushes, pops
 
 
-def _blocked(blocks, loop) -> bool:
+def _blocked(blocks) -> bool:
     """Whether a construct with these bodies must stay Python."""
     for block in blocks:
         for top in block:
             if isinstance(top, gast.FunctionDef):
                 continue  # a body converted already
+            nested = isinstance(top, (gast.If, gast.For, gast.While))
             for n in _walk_local(top):
-                if n is not top and (
-                    _is_tape_call(n, "append") or _is_tape_call(n, "pop")
-                ):
-                    if not (
-                        n is getattr(top, "value", None) and _push(top) is not None
-                    ):
-                        # a tape operation not at the top level of the construct
-                        if not (
-                            isinstance(top, (gast.Assign, gast.Expr))
-                            and not isinstance(top, (gast.If, gast.For, gast.While))
-                        ):
-                            return True
+                tape = _is_tape_call(n, "append") or _is_tape_call(n, "pop")
+                if tape and nested:
+                    return True  # saved or restored inside a construct left as Python
                 if isinstance(
-                    n, (gast.Return, gast.Yield, gast.YieldFrom, gast.Global)
+                    n,
+                    (
+                        gast.Return,
+                        gast.Yield,
+                        gast.YieldFrom,
+                        gast.Global,
+                        gast.Nonlocal,
+                        gast.Try,
+                        gast.With,
+                        gast.Delete,
+                    ),
                 ):
-                    return True
-                if isinstance(n, (gast.Nonlocal, gast.Try, gast.With, gast.Delete)):
                     return True
                 if isinstance(n, (gast.Assign, gast.AugAssign)):
                     targets = n.targets if isinstance(n, gast.Assign) else [n.target]
                     if any(isinstance(t, gast.Subscript) for t in targets):
-                        return True
+                        return True  # a write into a list or dict
                 if (
                     isinstance(n, gast.Call)
                     and isinstance(n.func, gast.Attribute)
@@ -224,7 +224,7 @@ def _blocked(blocks, loop) -> bool:
                     and isinstance(n.func.value, gast.Name)
                     and n.func.value.id != TAPE
                 ):
-                    return True
+                    return True  # a list or dict changed in place
             if _breaks_out(top):
                 return True
     return False
@@ -407,7 +407,7 @@ class _Construct:
         self.kind = kind  # "loop" or "if"
         blocks = _bodies(stmt)
         self.pushes, self.pops = _top_tape_ops(blocks)
-        self.blocked = _blocked(blocks, kind == "loop")
+        self.blocked = _blocked(blocks)
         if kind == "loop":
             found = _range_of(stmt)
             if found is None or not isinstance(stmt.target, gast.Name) or stmt.orelse:
@@ -426,18 +426,19 @@ class _Construct:
         return frozenset(t for _, t in self.pops)
 
 
-def _constructs(stmts, out, parent_candidates):
-    """Post-order list of (construct, has_construct_inside) for every For/If."""
+def _constructs(stmts, out, failed=frozenset()):
+    """Post-order list of (construct, the constructs inside it) for every For/If;
+    those whose conversion failed (`failed`, by statement id) are blocked."""
     for s in stmts:
         if isinstance(s, gast.FunctionDef):
             continue
         inner_start = len(out)
         for body in _bodies(s):
-            _constructs(body, out, parent_candidates)
-        if isinstance(s, gast.For):
-            out.append((_Construct(s, stmts, "loop"), out[inner_start:]))
-        elif isinstance(s, gast.If):
-            out.append((_Construct(s, stmts, "if"), out[inner_start:]))
+            _constructs(body, out, failed)
+        if isinstance(s, (gast.For, gast.If)):
+            c = _Construct(s, stmts, "loop" if isinstance(s, gast.For) else "if")
+            c.blocked = c.blocked or id(s) in failed
+            out.append((c, out[inner_start:]))
 
 
 def _helper(used, names, helper):
@@ -459,6 +460,7 @@ def lax_control(func, *more):
     for other in more:
         names.used |= _Names(other).used
     used = {}
+    failed = set()  # ids of the statements whose conversion failed
     exits = []
     for f in funcs:
         live_at_exit = set()
@@ -469,7 +471,7 @@ def lax_control(func, *more):
     for _ in range(64):  # one nesting level per round
         found = []
         for f in funcs:
-            _constructs(f.body, found, None)
+            _constructs(f.body, found, failed)
         ready = {}
         for c, inner in found:
             if c.blocked:
@@ -504,15 +506,9 @@ def lax_control(func, *more):
             else:
                 done = _convert_if(c, partner, live, states, names, used)
             if not done:
-                c.blocked = True
-        if all(any(_still_there(c, f) for f in funcs) for c, _ in todo):
-            break
+                failed.add(id(c.stmt))
+        # each construct converted or failed: another round, for those around
     return used
-
-
-def _still_there(c, func):
-    """Whether a construct is still in `func` (False once it has been replaced)."""
-    return any(s is c.stmt for s in gast.walk(func))
 
 
 def _place(c, new_stmts):
