@@ -359,9 +359,7 @@ def divide(y, x1, x2):
 
 @adjoint(np.power, operator.pow, cheap=True)
 def power(y, x1, x2):
-    d[x1] = unbroadcast(
-        d[y] * x2 * np.power(np.asarray(x1, dtype=np.result_type(x1, 1.0)), x2 - 1), x1
-    )
+    d[x1] = unbroadcast(d[y] * x2 * x1 ** (x2 - 1), x1)
     d[x2] = unbroadcast(d[y] * y * np.log(np.where(x1 > 0, x1, 1.0)), x2)
 
 

@@ -107,9 +107,7 @@ def abs_(y, x):
 
 @adjoint(builtins.pow, elementwise=True)
 def pow_builtin(z, x, y):
-    d[x] = unbroadcast(
-        d[z] * y * np.power(np.asarray(x, dtype=np.result_type(x, 1.0)), y - 1), x
-    )
+    d[x] = unbroadcast(d[z] * y * x ** (y - 1), x)
     d[y] = unbroadcast(d[z] * z * np.log(np.where(x > 0, x, 1.0)), y)
 
 
