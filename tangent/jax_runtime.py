@@ -574,7 +574,9 @@ def branch(test, if_true, if_false, values):
         ):
             mismatched.append(k)
     if mismatched:
-        raise BranchShapeError(mismatched, true_type, false_type)
+        raise BranchShapeError(
+            mismatched, true_type, false_type, _output_names(if_true)
+        )
 
     def run(fn, other_type):
         def go(v):
@@ -602,14 +604,36 @@ def branch(test, if_true, if_false, values):
     )
 
 
+def _output_names(branch_function):
+    """The names a generated branch function returns (read from its source)."""
+    import ast
+    import inspect
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(branch_function)))
+        value = tree.body[0].body[-1].value
+        elts = value.elts if isinstance(value, ast.Tuple) else [value]
+        return [e.id if isinstance(e, ast.Name) else None for e in elts]
+    except Exception:
+        return []
+
+
 class BranchShapeError(ValueError):
     """A data-dependent `if` whose branches give values of different shapes."""
 
-    def __init__(self, positions, true_type, false_type):
+    def __init__(self, positions, true_type, false_type, names=()):
         self.positions = positions
+        names = list(names)
+
+        def label(k):
+            if k < len(names) and names[k]:
+                return f"'{names[k]}'"
+            return f"value #{k}"
+
         lines = [
-            f"value #{k}: {getattr(true_type[k], 'shape', true_type[k])} if true, "
-            f"{getattr(false_type[k], 'shape', false_type[k])} if false"
+            f"{label(k)} has shape {getattr(true_type[k], 'shape', true_type[k])} "
+            f"if true, {getattr(false_type[k], 'shape', false_type[k])} if false"
             for k in positions
         ]
         super().__init__(

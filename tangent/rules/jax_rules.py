@@ -1501,7 +1501,16 @@ class Backend:
         return index_writes_from_at(node, self.jnp_name)
 
     def finish(self, node, imports):
-        return finish(node, imports, self.namespace, self.loops)
+        return self._with_jnp(node, finish(node, imports, self.namespace, self.loops))
+
+    def _with_jnp(self, node, free):
+        """jax.numpy for the `.at` updates rewritten in `prepare`, when the
+        user's module has no name for it."""
+        if any(
+            isinstance(n, gast.Name) and n.id == self.jnp_name for n in gast.walk(node)
+        ):
+            free.setdefault(self.jnp_name, jnp)
+        return free
 
     def finish_pair(self, forward, pullback, imports):
         """`finish` for the two functions of a split gradient (`vjp`), whose
@@ -1517,7 +1526,7 @@ class Backend:
             for helper, alias in lax_control(forward, pullback).items():
                 for free in frees:
                     free[alias] = getattr(jax_runtime, helper)
-        return frees
+        return [self._with_jnp(n, f) for n, f in zip((forward, pullback), frees)]
 
 
 Backend.rules = JAX_RULES
