@@ -883,8 +883,25 @@ _SHAPE_ONLY = {"unbroadcast": 1, "mean_grad": 1, "unreduce": 1, "shaped": 1}
 
 
 def plus_minus(body):
-    """`a + -b` => `a - b`."""
+    """`a + -b` => `a - b`; `--a` => `a`."""
     changed = False
+
+    class DoubleNegation(gast.NodeTransformer):
+        def visit_UnaryOp(self, node):
+            nonlocal changed
+            self.generic_visit(node)
+            inner = node.operand
+            if (
+                isinstance(node.op, gast.USub)
+                and isinstance(inner, gast.UnaryOp)
+                and isinstance(inner.op, gast.USub)
+            ):
+                changed = True
+                return inner.operand
+            return node
+
+    for s in body:
+        DoubleNegation().visit(s)
     for n in gast.walk(gast.Module(body=body, type_ignores=[])):
         if (
             isinstance(n, gast.BinOp)
