@@ -18,6 +18,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jss
 import numpy as np
 import pytest
+import scipy.special
 
 import tangent
 from tangent.jax_runtime import BranchShapeError
@@ -313,6 +314,25 @@ def test_numpy_array_argument_written_by_index():
     # d/dx of (2 x1)^2 + x1^2 + x2^2: x0 is overwritten
     close(df(x.copy()), np.array([0.0, 10.0 * x[1], 2.0 * x[2]]))
     close(jax.jit(df)(x.copy()), np.array([0.0, 10.0 * x[1], 2.0 * x[2]]))
+
+
+def special_functions(x):
+    return np.sum(scipy.special.expm1(x) * scipy.special.log_expit(x))
+
+
+def without_jax_counterpart(x):
+    return np.sum(scipy.special.sindg(x))
+
+
+def test_scipy_on_jax():
+    x = np.array([0.3, -0.5, 1.2])
+    df = tangent.grad(special_functions, backend="jax")
+    text = tangent.source(df)
+    assert "jnp.expm1(x)" in text and "jax.nn.log_sigmoid(x)" in text
+    close(jax.jit(df)(jnp.asarray(x)), fd(special_functions, (x,), 0), rtol=1e-7)
+    with pytest.raises(tangent.TangentError, match="no derivative rule"):
+        tangent.grad(without_jax_counterpart, backend="jax")
+    tangent.grad(without_jax_counterpart)  # the NumPy backend has its rule
 
 
 def numpy_branches(x, n):

@@ -82,6 +82,9 @@ _ALIASES = {
     "row_stack": "vstack",
 }
 
+# scipy.special functions JAX has outside jax.scipy.special
+_SPECIAL_ELSEWHERE = {"log_expit": jax.nn.log_sigmoid}
+
 _MATH = {
     "sin": jnp.sin,
     "cos": jnp.cos,
@@ -151,6 +154,9 @@ def _build_table():
             target = getattr(jax_module, _ALIASES.get(own, own), MISSING)
             if target is MISSING:
                 target = getattr(jax_module, _ALIASES.get(name, name), MISSING)
+            if target is MISSING and module_name == "scipy.special":
+                # scipy.special.expm1, log1p, cbrt, exp2: jax.numpy's
+                target = _SPECIAL_ELSEWHERE.get(name, getattr(jnp, name, MISSING))
             table[id(obj)] = target
             keep.append(obj)
     for name, target in _MATH.items():
@@ -755,6 +761,12 @@ class JaxRuleSet(RuleSet):
         rule = RULES.lookup(source)
         if rule is None and source is not key:
             rule = RULES.lookup(key)
+        if (
+            isinstance(rule, Template)
+            and key[0] == "Call"
+            and jax_equivalent(key[1]) is MISSING
+        ):
+            return None  # a NumPy/SciPy function JAX lacks: it cannot run on JAX
         return self._mirrored(rule)
 
     def lookup_forward(self, key):
@@ -938,6 +950,25 @@ jax_nondifferentiable(
 # ----- The JAX backend's view of a function's names -----
 
 
+class _ModuleView:
+    """A NumPy or SciPy module as the JAX backend resolves it: each attribute
+    is its JAX counterpart (the NumPy one where JAX has none)."""
+
+    def __init__(self, module):
+        self._module = module
+        self.__name__ = module.__name__
+
+    def __getattr__(self, name):
+        value = getattr(self._module, name)
+        if isinstance(value, types.ModuleType):
+            return _ModuleView(value)
+        target = jax_equivalent(value)
+        return value if target is MISSING else target
+
+    def __repr__(self):
+        return f"<{self.__name__} as seen by the JAX backend>"
+
+
 def jax_namespace(namespace):
     """`namespace` as the JAX backend resolves it: NumPy, SciPy and `math`
     objects are replaced by their JAX counterparts (kept when JAX lacks one)."""
@@ -947,6 +978,12 @@ def jax_namespace(namespace):
             # kept: scalar inference knows math's results are numbers; the
             # rules of math.sin are mirrored under its own key
             out[name] = value
+            continue
+        if isinstance(value, types.ModuleType) and value.__name__.split(".")[0] in (
+            "numpy",
+            "scipy",
+        ):
+            out[name] = _ModuleView(value)
             continue
         target = jax_equivalent(value)
         out[name] = value if target is MISSING else target
