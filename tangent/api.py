@@ -31,6 +31,7 @@ from transforms.naming import sanitize
 from transforms.parsing import parse_function
 from transforms.pipeline import gradient_ast
 from transforms.quoting import to_source as _to_source
+from transforms.reverse import SOURCE_DIFFERENTIABLE
 
 __all__ = [
     "grad",
@@ -81,6 +82,11 @@ def _namespace(func):
             ns[var] = cell.cell_contents
         except ValueError:
             pass
+    for var, value in list(ns.items()):
+        # a generated gradient of a recursive function calls itself through a
+        # stand-in: differentiating it again sees the finished function
+        if isinstance(value, _Deferred) and value.func is not None:
+            ns[var] = value.func
     return ns, cells
 
 
@@ -116,7 +122,11 @@ def _unwrap(f):
             hint="differentiate a plain function that takes the object's data as arguments",
         )
     module = (getattr(f, "__module__", None) or "").split(".")[0]
-    if inspect.isfunction(f) and module in LIBRARY_MODULES:
+    if (
+        inspect.isfunction(f)
+        and module in LIBRARY_MODULES
+        and f.__module__ not in SOURCE_DIFFERENTIABLE
+    ):
         raise TransformError(
             "cannot differentiate a library function itself",
             function=f"{f.__module__}.{f.__name__}",
@@ -501,11 +511,16 @@ def _gradient(f, wrt, options):
         return func
 
 
-def _checkpoint_option(checkpoint):
+def _checkpoint_option(checkpoint, loops):
     """The `checkpoint=` option, checked: None, True or an int K >= 1."""
     from transforms.checkpoint import check_option
 
-    return check_option(checkpoint)
+    checkpoint = check_option(checkpoint)
+    if checkpoint is not None and loops != "python":
+        raise ValueError(
+            "checkpoint= cuts Python loops into segments: it needs loops='python'"
+        )
+    return checkpoint
 
 
 def grad(
@@ -532,6 +547,11 @@ def grad(
     iterations instead of a tape entry per iteration, and recomputes the
     iterations during the backward sweep: peak memory grows like sqrt(n)
     instead of n (see `transforms.checkpoint`).
+
+    `backend="jax"` generates code that calls `jax.numpy` and runs under
+    `jax.jit` and `jax.vmap` (the default, None, picks it when `f` uses JAX);
+    `loops="scan"` then runs counted loops with `jax.lax.scan` and
+    data-dependent branches with `jax.lax.cond` (see docs/jax.md).
 
     >>> import numpy as np, tangent
     >>> def f(x):
@@ -561,7 +581,7 @@ def grad(
         "check_scalar": True,
         "verbose": verbose,
         **_backend_options(f, backend, loops),
-        "checkpoint": _checkpoint_option(checkpoint),
+        "checkpoint": _checkpoint_option(checkpoint, loops),
     }
     return _gradient(f, wrt, options)
 
@@ -593,7 +613,7 @@ def value_and_grad(
         "check_scalar": True,
         "verbose": verbose,
         **_backend_options(f, backend, loops),
-        "checkpoint": _checkpoint_option(checkpoint),
+        "checkpoint": _checkpoint_option(checkpoint, loops),
     }
     return _gradient(f, wrt, options)
 
