@@ -372,3 +372,15 @@ def test_in_place_update_of_a_shared_array_is_refused():
     # numbers share nothing: the same code differentiates
     out, dout = tangent.jvp(shared_update, (1.5, 2.0), (1.0, 0.0))
     assert np.isclose(out, 1.5 * 3.0) and np.isclose(dout, 2 * 1.5 * 2.0)
+
+
+def number_minus_array(x, w):
+    v = np.sum(x**2) - w  # a number's tangent broadcast to the array result
+    return np.sum(v)
+
+
+def test_tangent_of_a_number_broadcast_into_an_array_result():
+    # found by fuzzing (seed 47): the tangent kept the number's shape
+    x, w = np.array([0.3, -1.2, 0.5]), np.array([1.0, 2.0, 3.0])
+    rng = np.random.default_rng(47)
+    _check_jvp(number_minus_array, [x, w], [0, 1], rng)

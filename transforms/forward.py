@@ -464,7 +464,7 @@ class ForwardMode(ReverseMode):
             for a in self._operands(op)
             if isinstance(a, gast.Name) and not self.is_scalar(a)
         }
-        if len(arrays) < 2:
+        if not arrays:  # numbers only: every tangent is a number
             return False
         primal_of = {self.adj(v): v for v in arrays}
         seen = set()
