@@ -384,3 +384,21 @@ def test_tangent_of_a_number_broadcast_into_an_array_result():
     x, w = np.array([0.3, -1.2, 0.5]), np.array([1.0, 2.0, 3.0])
     rng = np.random.default_rng(47)
     _check_jvp(number_minus_array, [x, w], [0, 1], rng)
+
+
+def early_return_in_while(p, q):
+    k = 0
+    while k < 5:
+        q = q * 0.9
+        if q + q <= 0.606:
+            return -(k + 1) * 0.5
+        k += 1
+    return np.mean(p) - p[1]
+
+
+@pytest.mark.parametrize("q", [10.0, 0.1])
+def test_return_inside_a_loop_then_after_it(q):
+    # found by checking forward against reverse mode on the fuzz sample (seed 161)
+    p = np.array([0.3, -1.2, 0.5])
+    rng = np.random.default_rng(161)
+    _check_jvp(early_return_in_while, [p, q], [0], rng)

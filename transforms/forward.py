@@ -671,7 +671,10 @@ class ForwardMode(ReverseMode):
         for (z, d, reachable), block in ((after_body, body), (after_else, orelse)):
             if reachable and z - joined:
                 saved = self.defined
-                self.defined = d
+                # the result is bound on every path that reaches a join after
+                # its assignment (returns are lowered to `result = ...; break`)
+                assigned_in_a_branch = self.result in (after_body[1] | after_else[1])
+                self.defined = d | ({self.result} if assigned_in_a_branch else set())
                 block.extend(self.materialize(z - joined))
                 self.defined = saved
         self.zero = joined
