@@ -71,9 +71,34 @@ def _float_dtype(*values):
     return dtype
 
 
+def _is_number(v) -> bool:
+    """One number: a Python or NumPy number, or a numeric array of size 1 (traced too)."""
+    if v is None or isinstance(v, (str, bytes, list, tuple, dict)):
+        return False
+    if hasattr(v, "shape") and hasattr(v, "dtype"):
+        size, dtype = int(np.prod(v.shape)), np.dtype(v.dtype)
+    else:
+        a = np.asarray(v)
+        size, dtype = a.size, a.dtype
+    return size == 1 and (np.issubdtype(dtype, np.number) or dtype == np.bool_)
+
+
 def scalar_seed(value, seed):
-    """The seed for a scalar output; refuses a non-scalar one (`grad` needs a scalar)."""
-    if value is None or isinstance(value, (list, tuple, dict)) or np.size(value) != 1:
+    """The seed for a scalar output; refuses a non-scalar one (`grad` needs a scalar)
+    and a seed that is not one number (as `tangent.runtime.scalar_seed`)."""
+    if not _is_number(seed):
+        from transforms.errors import ShapeMismatchError
+
+        function, filename, line = _numpy_runtime._where()
+        raise ShapeMismatchError(
+            "the seed dresult must be one number: the output is a scalar",
+            function=function,
+            filename=filename,
+            lineno=line,
+            construct=f"dresult={seed!r}"[:80],
+            hint="pass dresult=1.0 or another number; for a cotangent use tangent.vjp",
+        )
+    if not _is_number(value):
         from transforms.errors import NonScalarOutputError
 
         function, filename, line = _numpy_runtime._where()
@@ -274,11 +299,11 @@ def extremum_grad(g, y, x, axis=None, keepdims=False):
 
 
 def minmax_grads(g, a, b, larger=True):
-    """Adjoints of maximum/minimum of two operands, ties split evenly."""
-    a_wins = (a > b) if larger else (a < b)
-    tie = a == b
-    ga = g * jnp.where(a_wins, 1.0, jnp.where(tie, 0.5, 0.0))
-    gb = g * jnp.where(a_wins, 0.0, jnp.where(tie, 0.5, 1.0))
+    """Adjoints of the builtin max/min of two operands: Python returns `a` unless
+    `b` is strictly larger (smaller), so a tie goes to `a`."""
+    b_wins = (b > a) if larger else (b < a)
+    ga = g * jnp.where(b_wins, 0.0, 1.0)
+    gb = g * jnp.where(b_wins, 1.0, 0.0)
     return unbroadcast(ga, a), unbroadcast(gb, b)
 
 
@@ -287,9 +312,13 @@ def builtin_extremum_grads(g, y, a, b=None, larger=True):
     if b is not None:
         return minmax_grads(g, a, b, larger)
     if isinstance(a, (list, tuple)):
-        ties = [jnp.all(item == y) for item in a]
-        count = sum(jnp.where(t, 1.0, 0.0) for t in ties)
-        return [jnp.where(t, g / count, 0.0) for t in ties], 0.0
+        # Python returns the first extremal item: it gets the whole adjoint
+        grads, taken = [], False
+        for item in a:
+            tied = jnp.all(item == y)
+            grads.append(jnp.where(tied & ~jnp.asarray(taken), g, 0.0))
+            taken = jnp.asarray(taken) | tied
+        return grads, 0.0
     return extremum_grad(g, y, a, 0, False), 0.0
 
 
