@@ -302,29 +302,11 @@ class ForwardMode(ReverseMode):
         if not hasattr(reverse, "bind"):
             return
         bound = self._bind(s, reverse, op, name("_"))
-        differentiated = {
-            t.slice.id
-            for st in reverse.body
-            for t in gast.walk(st)
-            if isinstance(t, gast.Subscript)
-            and isinstance(t.ctx, gast.Store)
-            and isinstance(t.value, gast.Name)
-            and t.value.id == "d"
-            and isinstance(t.slice, gast.Name)
-        }
+        differentiated = reverse.d_params(store=True)
         if isinstance(rule, Linear):
             covered = set(rule.params)
         else:
-            covered = {
-                t.slice.id
-                for st in rule.body
-                for t in gast.walk(st)
-                if isinstance(t, gast.Subscript)
-                and isinstance(t.ctx, gast.Load)
-                and isinstance(t.value, gast.Name)
-                and t.value.id == "d"
-                and isinstance(t.slice, gast.Name)
-            }
+            covered = rule.d_params(store=False)
         for param in sorted(differentiated - covered):
             atom = bound.get(param)
             atoms = (

@@ -74,6 +74,16 @@ class Template:
     def __repr__(self):
         return f"<Template {self.name}({', '.join(self.params)})>"
 
+    def d_params(self, store: bool) -> set[str]:
+        """The parameters whose `d[p]` the body writes (store) or reads."""
+        ctx = gast.Store if store else gast.Load
+        return {
+            n.slice.id
+            for st in self.body
+            for n in gast.walk(st)
+            if _is_d(n) and isinstance(n.ctx, ctx) and isinstance(n.slice, gast.Name)
+        }
+
     def elementwise_tangent(self):
         """The forward rule of an elementwise operation, read off its reverse rule.
 
