@@ -402,3 +402,21 @@ def test_return_inside_a_loop_then_after_it(q):
     p = np.array([0.3, -1.2, 0.5])
     rng = np.random.default_rng(161)
     _check_jvp(early_return_in_while, [p, q], [0], rng)
+
+
+def overwritten_by_a_constant_in_a_loop(x, w):
+    for _ in range(2):
+        z = np.zeros(3)
+        z[0] = 2.0
+        x, z = z, w
+    return np.sum(w) - np.mean(x)
+
+
+def test_tangent_overwritten_by_a_constant_inside_a_loop():
+    # found by checking forward against reverse mode (fuzz seed 21299): the
+    # tangent of `x` stayed the caller's after `x` was set to a constant
+    x, w = np.array([0.3, -1.2, 0.5]), np.array([1.0, 2.0, 3.0])
+    rng = np.random.default_rng(21299)
+    _check_jvp(overwritten_by_a_constant_in_a_loop, [x, w], [0], rng)
+    _, dy = tangent.jvp(overwritten_by_a_constant_in_a_loop, (x, w), (np.ones(3), None))
+    assert dy == 0.0

@@ -4,8 +4,9 @@ Each seed generates a random, valid, numerically safe function
 (``tests/fuzz/generator.py``) and checks that ``tangent.grad`` succeeds, that
 the gradient matches central finite differences with the arguments' types
 and shapes, that the generated source is deterministic and parses, that the
-arguments are left untouched and that the seed ``dresult`` scales the
-gradient. The programs selected for the session are checked up front, in
+arguments are left untouched, that the seed ``dresult`` scales the
+gradient, and that forward mode (``tangent.jvp`` with a random tangent)
+agrees with the gradient's inner product with that tangent. The programs selected for the session are checked up front, in
 parallel processes (``TANGENT_FUZZ_WORKERS=1`` for a single one); each test
 reports its own program. ``python -m tests.fuzz.run --seeds N --show --shrink``
 reproduces a failure and writes a reduced version.

@@ -699,6 +699,7 @@ class ForwardMode(ReverseMode):
                         self.zero.add(v)
             body = self.block(s.body)
             breaks = self.breaks.pop()
+            end_reachable, end_defined = self.reachable, set(self.defined)
             end = set(self.zero) if self.reachable else set(entry)
             self.reachable = True
             exit_zero = entry & end
@@ -711,6 +712,13 @@ class ForwardMode(ReverseMode):
             self.defined = set(defined)
             before += self.materialize(entry - exit_zero)
             self.zero = exit_zero
+        if end_reachable and end - exit_zero:
+            # written at the top of the loop but surely zero after the body
+            # (`x = z` with `z` constant): the next iteration reads it
+            saved = self.defined
+            self.defined = end_defined
+            body.extend(self.materialize(end - exit_zero))
+            self.defined = saved
         for block, brk, z, d in breaks:
             extra = z - exit_zero
             if extra:

@@ -12,7 +12,9 @@ of findings (empty when everything holds):
    source of ``f`` and of every helper gradient is byte-for-byte the same,
    and each one parses with ``ast.parse``;
 4. the gradient leaves the caller's arguments untouched;
-5. the seed ``dresult`` scales the gradient linearly.
+5. the seed ``dresult`` scales the gradient linearly;
+6. forward mode agrees with reverse mode: ``tangent.jvp`` with a random
+   tangent equals the gradient's inner product with that tangent.
 
 Needs ``tests/`` on ``sys.path`` (for ``oracle``), as ``tests/conftest.py``
 and ``tests/fuzz/run.py`` arrange.
@@ -213,7 +215,43 @@ def _check(tangent, module, program, rtol, atol):
                 raise AssertionError(f"dresult=2.0 gives {g2!r}, expected 2 * {g1!r}")
     except Exception as exc:
         findings.append(Finding("seed scaling", _first_line(exc), str(exc)))
+
+    # (6) forward mode agrees with reverse mode
+    findings += _check_forward(tangent, f, args, wrt, grads, program.seed)
     return findings
+
+
+def _check_forward(tangent, f, args, wrt, grads, seed) -> list[Finding]:
+    """``jvp`` with a random tangent equals the gradient's inner product with it."""
+    from oracle import copy_args
+
+    rng = np.random.default_rng(seed)
+    tangents = [None] * len(args)
+    for i in wrt:
+        shape = np.shape(args[i])
+        tangents[i] = (
+            rng.standard_normal(shape) if shape else float(rng.standard_normal())
+        )
+    one = grads if len(wrt) > 1 else (grads,)
+    expected = sum(
+        float(np.sum(np.asarray(g, dtype=np.float64) * tangents[i]))
+        for g, i in zip(one, wrt)
+    )
+    try:
+        _, actual = tangent.jvp(f, tuple(copy_args(args)), tuple(tangents))
+        actual = float(np.sum(actual))
+    except tangent.TangentError as exc:
+        return [Finding("forward TangentError", _first_line(exc), str(exc))]
+    except Exception as exc:
+        return [Finding("crash in jvp", _first_line(exc), traceback.format_exc())]
+    if not np.isclose(actual, expected, rtol=1e-6, atol=1e-8):
+        return [
+            Finding(
+                "forward disagrees with reverse",
+                f"jvp gives {actual!r}, gradient · tangent gives {expected!r}",
+            )
+        ]
+    return []
 
 
 def check_program(seed: int) -> tuple[Program, list[Finding]]:
