@@ -83,3 +83,32 @@ def test_generated_gradient_has_source_and_graph():
     assert text.startswith("graph df(x, dresult):")
     assert "numpy.exp" in text
     assert "digraph" in graph.to_dot()
+
+
+def test_a_comment_first_in_a_body_prints_as_a_comment_not_a_docstring():
+    import gast
+
+    from transforms import anno, codegen
+
+    def commented(text):
+        stmt = gast.Pass()
+        anno.setanno(stmt, anno.COMMENT, text)
+        return stmt
+
+    tree = gast.parse(
+        "def df(x):\n    y = x\n    def inner(z):\n        return z\n    return y\n"
+    ).body[0]
+    inner = tree.body[1]
+    inner.body[0:0] = [commented("Grad of: s = \"a\" + 'b'")]
+    tree.body[0:0] = [commented("first line")]
+    text = codegen.to_source(tree)
+    assert text == (
+        "def df(x):\n"
+        "    # first line\n"
+        "    y = x\n"
+        "\n"
+        "    def inner(z):\n"
+        "        # Grad of: s = \"a\" + 'b'\n"
+        "        return z\n"
+        "    return y\n"
+    )

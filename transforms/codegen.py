@@ -19,8 +19,10 @@ import gast
 from transforms import anno
 from transforms.quoting import signed_constants
 
-_MARK = "__tangent_comment__:"
-_MARK_LINE = re.compile(r"^(\s*)(['\"])" + re.escape(_MARK) + r"(.*)\2$")
+# a comment travels through `ast.unparse` as a call statement (a bare string
+# would print as a docstring where it is the first statement of a body)
+_MARK = "__tangent_comment__"
+_MARK_LINE = re.compile(r"^(\s*)" + re.escape(_MARK) + r"\((.*)\)$")
 
 
 def _prepare(stmts):
@@ -35,13 +37,11 @@ def _prepare(stmts):
             if anno.getanno(s, anno.COMMENT) == last_comment:
                 continue  # the same line's adjoint, continued
             last_comment = anno.getanno(s, anno.COMMENT)
-            out.append(
-                gast.Expr(
-                    value=gast.Constant(
-                        value=_MARK + anno.getanno(s, anno.COMMENT), kind=None
-                    )
-                )
+            text = gast.Constant(value=anno.getanno(s, anno.COMMENT), kind=None)
+            call = gast.Call(
+                func=gast.Name(_MARK, gast.Load(), None, None), args=[text], keywords=[]
             )
+            out.append(gast.Expr(value=call))
             continue
         for field in ("body", "orelse"):
             inner = getattr(s, field, None)
@@ -78,8 +78,8 @@ def to_source(func) -> str:
     for line in text.splitlines():
         m = _MARK_LINE.match(line)
         if m:
-            comment = ast.literal_eval(m.group(2) + _MARK + m.group(3) + m.group(2))
-            lines.append(f"{m.group(1)}# {comment[len(_MARK) :]}")
+            comment = ast.literal_eval(m.group(2))
+            lines.append(f"{m.group(1)}# {comment}")
         else:
             lines.append(line)
     return "\n".join(lines) + "\n"
