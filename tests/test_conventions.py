@@ -450,3 +450,36 @@ def test_edge_gradient_matches_jax(f, jf, args, wrt):
         np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
         finite = np.isfinite(want)
         np.testing.assert_allclose(got[finite], want[finite], rtol=1e-9, atol=1e-12)
+
+
+def _jax_jvp(jf, args, tangents):
+    with jax.enable_x64(True):
+        jargs, jtans = [], []
+        for a, t in zip(args, tangents, strict=True):
+            as_jax = (lambda v: v) if isinstance(a, float) else jnp.asarray
+            jargs.append(as_jax(a))
+            jtans.append(as_jax(np.zeros_like(a) if t is None else t))
+        _, out = jax.jvp(jf, tuple(jargs), tuple(jtans))
+    return np.asarray(out, dtype=np.float64)
+
+
+@pytest.mark.parametrize("f, jf, args, wrt", CASES)
+def test_edge_tangent_matches_jax(f, jf, args, wrt):
+    """Forward mode follows the same conventions as reverse mode and JAX."""
+    rng = np.random.default_rng(0)
+    tangents = [None] * len(args)
+    for i in wrt:
+        shape = np.shape(args[i])
+        tangents[i] = (
+            rng.standard_normal(shape) if shape else float(rng.standard_normal())
+        )
+    expected = _jax_jvp(jf, args, tangents)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _, ours = tangent.jvp(f, tuple(_copy(a) for a in args), tuple(tangents))
+    ours = np.asarray(ours, dtype=np.float64)
+    assert ours.shape == expected.shape
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(expected))
+    finite = np.isfinite(expected)
+    np.testing.assert_array_equal(ours[~finite], expected[~finite])
+    np.testing.assert_allclose(ours[finite], expected[finite], rtol=1e-9, atol=1e-12)

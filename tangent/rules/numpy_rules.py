@@ -50,6 +50,7 @@ from tangent.rules.rule_helpers import (
     cumulative_prod_tangent,
     delete_grad,
     det_grad,
+    det_tangent,
     diag_grad,
     diagonal_grad,
     diff_grads,
@@ -87,6 +88,7 @@ from tangent.rules.rule_helpers import (
     mT,
     multi_dot_grads,
     multi_dot_tangent,
+    nan_extremum_share,
     nan_moment_grad,
     nan_to_num_grad,
     nan_weighted_sum,
@@ -404,8 +406,8 @@ def fmax(y, x1, x2):
 
 @forward_rule(np.fmax)
 def fmax(y, x1, x2):
-    d[y] = extremum_share(d[x1], x1, x2, True, True)
-    d[y] = extremum_share(d[x2], x2, x1, True, True)
+    d[y] = nan_extremum_share(d[x1], x1, x2, True, True)
+    d[y] = nan_extremum_share(d[x2], x1, x2, True, False)
 
 
 @adjoint(np.fmin, cheap=True)
@@ -417,8 +419,8 @@ def fmin(y, x1, x2):
 
 @forward_rule(np.fmin)
 def fmin(y, x1, x2):
-    d[y] = extremum_share(d[x1], x1, x2, False, True)
-    d[y] = extremum_share(d[x2], x2, x1, False, True)
+    d[y] = nan_extremum_share(d[x1], x1, x2, False, True)
+    d[y] = nan_extremum_share(d[x2], x1, x2, False, False)
 
 
 @adjoint(np.logaddexp, cheap=True)
@@ -1038,7 +1040,7 @@ def det(y, a):
 
 @forward_rule(np.linalg.det)
 def det(y, a):
-    d[y] = y * np.trace(np.linalg.solve(a, d[a]), axis1=-2, axis2=-1)
+    d[y] = det_tangent(d[a], y, a)
 
 
 @adjoint(np.linalg.slogdet)

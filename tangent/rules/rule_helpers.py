@@ -804,10 +804,10 @@ def inv_grad(g, y):
     return -mT(y) @ g @ mT(y)
 
 
-def det_grad(g, y, a):
-    """Adjoint of det: g times the cofactor matrix of A (det(A) A^{-T} when A is
-    invertible), from the SVD A = U S V^T: det(U) det(V) U diag(prod_{j!=i} s_j) V^T,
-    so that a singular A has its cofactors too."""
+def cofactor_matrix(a):
+    """The cofactor matrix of A (det(A) A^{-T} when A is invertible), from the
+    SVD A = U S V^T: det(U) det(V) U diag(prod_{j!=i} s_j) V^T, so that a
+    singular A has its cofactors too."""
     a = np.asarray(a)
     u, s, vh = np.linalg.svd(a)
     n = s.shape[-1]
@@ -815,8 +815,20 @@ def det_grad(g, y, a):
         [np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], axis=-1
     )
     sign = np.linalg.det(u) * np.linalg.det(vh)
-    cofactors = sign[..., None, None] * ((u * others[..., None, :]) @ vh)
-    return np.asarray(g)[..., None, None] * cofactors
+    return sign[..., None, None] * ((u * others[..., None, :]) @ vh)
+
+
+def det_grad(g, y, a):
+    """Adjoint of det: g times the cofactor matrix of A."""
+    return np.asarray(g)[..., None, None] * cofactor_matrix(a)
+
+
+def det_tangent(t, y, a):
+    """Tangent of det: <cofactors of A, t>, which is det(A) trace(A^{-1} t)
+    when A is invertible (computed so: one solve) and stays finite when not."""
+    if np.all(np.asarray(y) != 0):
+        return y * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+    return np.sum(cofactor_matrix(a) * t, axis=(-2, -1))
 
 
 def slogdet_grad(g, a):
@@ -1709,16 +1721,25 @@ def nan_weighted_sum(t, x, weights, axis=None, keepdims=False):
     )
 
 
-def extremum_share(t, x, other, larger=True, ignore_nan=False):
+def extremum_share(t, x, other, larger=True):
     """Tangent of maximum(x, other) from `x`'s tangent: all of it where `x` wins, half on ties."""
     x = np.asarray(x)
     other = np.asarray(other)
     wins = x > other if larger else x < other
     ties = x == other
-    if ignore_nan:  # fmax/fmin: a NaN loses to a number
-        wins = (wins | np.isnan(other)) & ~np.isnan(x)
     share = np.where(wins, 1.0, np.where(ties, 0.5, 0.0))
     return t * share
+
+
+def nan_extremum_share(t, x1, x2, larger=True, of_first=True):
+    """Tangent of fmax(x1, x2) (fmin: `larger=False`) from the tangent `t` of
+    `x1` (`of_first`) or of `x2`: where that operand is taken. As JAX's
+    where((x1 > x2) | isnan(x2), x1, x2), a tie goes to `x2`; so does the
+    reverse rule (`pair_extremum_grads`)."""
+    x1 = np.asarray(x1)
+    x2 = np.asarray(x2)
+    first = ((x1 > x2) if larger else (x1 < x2)) | np.isnan(x2)
+    return np.where(first if of_first else ~first, t, 0.0)
 
 
 def clip_bound_tangent(t, a, lo, hi, upper):
