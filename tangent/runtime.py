@@ -25,6 +25,7 @@ __all__ = [
     "sum_grad",
     "minmax_grads",
     "scalar_seed",
+    "shared_update_error",
     "builtin_extremum_grads",
     "copy_value",
     "grad_at",
@@ -56,6 +57,34 @@ def _is_number(v) -> bool:
         return False
     a = np.asarray(v)
     return a.size == 1 and (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_)
+
+
+def shared_update_error(update, other, lineno):
+    """The error for the in-place update `update` (its source line: `b *= e`)
+    of an array that `other` shares and that is read afterwards. Python
+    changes `other` too; the gradient follows names, not memory, so it would
+    be wrong: generated code raises this error before the update runs."""
+    import re
+
+    from transforms.errors import UnsupportedConstructError
+
+    function, filename, _ = _where()
+    parts = re.match(r"\s*([A-Za-z_]\w*)\s*([^\s\w=]+)=", update)
+    hint = "make a new array instead of updating this one, or copy it first"
+    if parts:
+        var, op = parts.groups()
+        hint = (
+            f"to change '{var}' only, make a new array "
+            f"('{var} = {var} {op} ...') or copy it first ('{var} = {var}.copy()')"
+        )
+    return UnsupportedConstructError(
+        "in-place update of an array that another variable shares",
+        function=function,
+        filename=filename,
+        lineno=lineno,
+        construct=f"{update} (it also changes '{other}', which is read afterwards)",
+        hint=hint,
+    )
 
 
 def scalar_seed(value, seed):

@@ -119,6 +119,12 @@ class Config:
 CONFIG = Config()
 
 
+def in_place_update(x, w):
+    v = w
+    v -= 0.5 * np.sin(x)
+    return np.sum(v * w)
+
+
 def reads_an_object(x):
     return x * CONFIG.rate
 
@@ -138,6 +144,8 @@ CASES = [
     ("both_extrema", both_extrema, (np.array([0.3, 1.1, -0.4]),), (0,)),
     ("custom_gradient", custom_gradient, (np.array([0.5, 2.0]),), (0,)),
     ("special_functions", special_functions, (np.array([0.3, 1.7]),), (0,)),
+    # the gradient checks that `v -= ...` changes no other variable's array
+    ("in_place_update", in_place_update, (0.4, 1.3), (0, 1)),
 ]
 
 # Runs in a fresh interpreter: tangent must not be importable there.
@@ -208,6 +216,18 @@ def test_exported_gradient_runs_without_tangent(tmp_path, name, f, args, wrt):
     assert "transforms" not in text.replace("TransformError", "")
     grads = run_exported(tmp_path, path, args)
     check_grads(f, args, wrt, grads, rtol=1e-5, atol=1e-7)
+
+
+def test_exported_gradient_refuses_an_in_place_update_of_a_shared_array(tmp_path):
+    path = tmp_path / "grad_in_place.py"
+    tangent.export(tangent.grad(in_place_update, wrt=(0, 1)), path)
+    with pytest.raises(AssertionError) as info:
+        run_exported(tmp_path, path, (0.4, np.array([1.3, 0.2])))
+    message = str(info.value)
+    assert "UnsupportedConstructError" in message
+    assert "in-place update of an array that another variable shares" in message
+    assert "v -= 0.5 * np.sin(x) (it also changes 'w'" in message
+    assert "in function 'din_place_update'" in message
 
 
 def test_module_holds_the_generated_source_and_names_it_in_all():

@@ -10,6 +10,7 @@ compiles it under a stable pseudo-filename registered in `linecache`, so
 from __future__ import annotations
 
 import ast
+import inspect
 import linecache
 import re
 import types
@@ -68,7 +69,63 @@ def _bare_tuple_returns(tree):
             n.value = ast.Name(id=text, ctx=ast.Load())
 
 
-def to_source(func) -> str:
+def _is_default(arg, param) -> bool:
+    default = param.default
+    return (
+        isinstance(arg, gast.Constant)
+        and default is not inspect.Parameter.empty
+        and type(arg.value) is type(default)
+        and arg.value == default
+    )
+
+
+def _is_flag(arg) -> bool:
+    return isinstance(arg, gast.Constant) and (
+        arg.value is None or isinstance(arg.value, bool)
+    )
+
+
+def plain_arguments(tree, names: dict) -> None:
+    """Calls of the Python functions in `names` (the helpers generated code
+    reaches by name) written as a person would: arguments that repeat the
+    parameter's default are left out, and a flag (`True`, `False`, `None`)
+    is passed by keyword, with the arguments after it:
+    `unreduce(g, x, None, True, True)` becomes `unreduce(g, x, keepdims=True)`.
+    Rule templates pass every parameter on; this makes the call read as
+    written. The meaning is unchanged: only defaults are dropped and only
+    positional-or-keyword parameters named."""
+    for call in gast.walk(tree):
+        if not (isinstance(call, gast.Call) and isinstance(call.func, gast.Name)):
+            continue
+        func = names.get(call.func.id)
+        if not inspect.isfunction(func):
+            continue
+        params = list(inspect.signature(func).parameters.values())
+        args = call.args
+        if (
+            len(args) > len(params)
+            or any(isinstance(a, gast.Starred) for a in args)
+            or any(p.kind is not p.POSITIONAL_OR_KEYWORD for p in params[: len(args)])
+        ):
+            continue
+        n = len(args)
+        while n and _is_default(args[n - 1], params[n - 1]):
+            n -= 1
+        first_flag = next((i for i in range(1, n) if _is_flag(args[i])), n)
+        keywords = [
+            gast.keyword(arg=params[i].name, value=args[i])
+            for i in range(first_flag, n)
+            if not _is_default(args[i], params[i])
+        ]
+        call.args = args[:first_flag]
+        call.keywords = keywords + call.keywords
+
+
+def to_source(func, names: dict | None = None) -> str:
+    """The source of `func`; `names` (what its free names refer to) lets calls
+    of helpers leave out their default arguments (`plain_arguments`)."""
+    if names:
+        plain_arguments(func, names)
     func.body = _prepare(func.body) or [gast.Pass()]
     tree = gast.gast_to_ast(gast.fix_missing_locations(func))
     signed_constants(tree)

@@ -403,26 +403,19 @@ class ReverseMode:
             if not others:
                 continue
             op = anno.getanno(s, AUGMENTED)
-            text = self.info.line(getattr(s, "lineno", None)) or f"{var} {op}= ..."
-            error = self.error(
-                UnsupportedConstructError,
-                "in-place update of an array that another variable shares",
-                s,
-                f"{text} (it also changes '{others[0]}', which is read afterwards)",
-                f"to change '{var}' only, make a new array "
-                f"('{var} = {var} {op} ...') or copy it first ('{var} = {var}.copy()')",
-            )
+            lineno = getattr(s, "lineno", None)
+            text = self.info.line(lineno) or f"{var} {op}= ..."
             # a number never shares memory (`v = z[0]` of a vector is a copy):
             # the check reads the others where they surely hold a value
             bound = assigned.before(s) or frozenset()
             tested = others if all(w in bound for w in others) else []
-            out[id(s)] = (error, tested)
+            out[id(s)] = (text, others[0], lineno, tested)
         return out
 
     def _shared_update_guard(self, s):
-        """`if hasattr(b, "__imul__") and not isinstance(a, Number): raise <error>`
-        before `b *= e` (see `_shared_updates`)."""
-        error, others = self.shared_updates[id(s)]
+        """`if hasattr(b, "__imul__") and not isinstance(a, Number): raise
+        shared_update_error(...)` before `b *= e` (see `_shared_updates`)."""
+        text, other, lineno, others = self.shared_updates[id(s)]
         var = s.targets[0].id
         method = _IN_PLACE_METHODS.get(anno.getanno(s, AUGMENTED), "__iadd__")
         test = gast.Call(
@@ -442,9 +435,12 @@ class ReverseMode:
                 op=gast.And(),
                 values=[test, gast.UnaryOp(op=gast.Not(), operand=numbers_only[0])],
             )
-        raise_ = gast.Raise(
-            exc=name(self.import_name("in_place_error", error)), cause=None
+        error = gast.Call(
+            func=name(self.runtime_name("shared_update_error")),
+            args=[const(text.strip()), const(other), const(lineno)],
+            keywords=[],
         )
+        raise_ = gast.Raise(exc=error, cause=None)
         return gast.If(test=test, body=[raise_], orelse=[])
 
     def _mark_impure_calls(self):

@@ -3,7 +3,7 @@ def dindex_write(x, dresult=1.0):
     for i in range(3):
         out[i] = x[i] ** 2
     # Grad of: return np.sum(out * x)
-    dout_mul_x = unreduce(dresult, out * x, None, False, True)
+    dout_mul_x = unreduce(dresult, out * x)
     dout = unbroadcast(dout_mul_x * x, out)
     dx = unbroadcast(dout_mul_x * out, x)
     for i in reversed(range(3)):

@@ -6,9 +6,9 @@ def dsoftmax_xent(logits, labels, dresult=1.0):
     log_probs = shifted - np.log(sum_exp_shifted)
     labels_mul_log_probs = labels * log_probs
     # Grad of: return -np.mean(np.sum(labels * log_probs, axis=1))
-    dlog_probs = unbroadcast(unreduce(mean_grad(-dresult, np.sum(labels_mul_log_probs, axis=1), None, False, True), labels_mul_log_probs, 1, False, True) * labels, log_probs)
+    dlog_probs = unbroadcast(unreduce(mean_grad(-dresult, np.sum(labels_mul_log_probs, axis=1)), labels_mul_log_probs, 1) * labels, log_probs)
     # Grad of: log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    dshifted = unbroadcast(dlog_probs, shifted) + unreduce(unbroadcast(-dlog_probs / sum_exp_shifted, sum_exp_shifted), exp_shifted, 1, True, True) * exp_shifted
+    dshifted = unbroadcast(dlog_probs, shifted) + unreduce(unbroadcast(-dlog_probs / sum_exp_shifted, sum_exp_shifted), exp_shifted, 1, keepdims=True) * exp_shifted
     # Grad of: shifted = logits - np.max(logits, axis=1, keepdims=True)
-    dlogits = unbroadcast(dshifted, logits) + extremum_grad(-unbroadcast(dshifted, max_logits), max_logits, logits, 1, True, True)
+    dlogits = unbroadcast(dshifted, logits) + extremum_grad(-unbroadcast(dshifted, max_logits), max_logits, logits, 1, keepdims=True)
     return dlogits
