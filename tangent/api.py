@@ -747,10 +747,14 @@ def _check_like(f, value, given, what, of, path=""):
         for k in value:
             _check_like(f, value[k], given[k], what, of, f"{path}[{k!r}]")
         return
-    try:
-        array = np.asarray(given)
-    except Exception:
-        array = None
+    # an array of another library (a JAX array, or a tracer under jax.jit) is
+    # read through its shape and dtype: never converted to NumPy
+    array = given if hasattr(given, "shape") and hasattr(given, "dtype") else None
+    if array is None and given is not None:
+        try:
+            array = np.asarray(given)
+        except Exception:
+            array = None
     if (
         given is None
         or array is None
@@ -762,9 +766,9 @@ def _check_like(f, value, given, what, of, path=""):
             construct=f"got {_describe_value(given)}",
             hint=f"give an array of the shape of {of}{path}: {np.shape(value)}",
         )
-    if array.shape != np.shape(value):
+    if tuple(array.shape) != np.shape(value):
         raise ShapeMismatchError(
-            f"the {here} has shape {array.shape}, but {of}{path} has shape "
+            f"the {here} has shape {tuple(array.shape)}, but {of}{path} has shape "
             f"{np.shape(value)}",
             **_where(f),
             hint=f"give an array of shape {np.shape(value)}",

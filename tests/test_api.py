@@ -407,3 +407,21 @@ ARRAY_CASES = [
 def test_gradient_matches_finite_differences(func, args, wrt, capsys):
     grads = tangent.grad(func, wrt=wrt)(*copy_args(args))
     check_grads(func, args, wrt, grads)
+
+
+def test_vjp_pullback_of_the_jax_backend_runs_under_jit():
+    import jax
+    import jax.numpy as jnp
+
+    def sin_times(x):
+        return jnp.sin(x) * x
+
+    with jax.enable_x64(True):
+        x = jnp.array([0.3, 1.2, -0.7])
+        cotangent = jnp.array([1.0, -2.0, 0.5])
+        _, pullback = tangent.vjp(sin_times, x, backend="jax")
+        (ours,) = jax.jit(pullback)(cotangent)
+        (expected,) = jax.vjp(sin_times, x)[1](cotangent)
+        np.testing.assert_allclose(np.asarray(ours), np.asarray(expected), rtol=1e-12)
+        with pytest.raises(tangent.ShapeMismatchError, match=r"shape \(2,\)"):
+            jax.jit(pullback)(jnp.ones(2))
