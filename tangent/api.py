@@ -16,6 +16,7 @@ import keyword
 import operator
 import sys
 import threading
+import types
 
 import gast
 
@@ -161,8 +162,15 @@ def _normalize_wrt(wrt, f=None):
         )
     wrt = tuple(w if isinstance(w, str) else operator.index(w) for w in wrt)
     if inspect.isfunction(f):
-        _check_wrt(f, wrt)
+        # reading the signature is most of a cache hit's cost: once per code
+        key = (f, f.__code__, wrt)
+        if key not in _checked_wrt:
+            _check_wrt(f, wrt)
+            _checked_wrt[key] = True
     return wrt
+
+
+_checked_wrt: dict = {}  # (function, its code, wrt) already checked by _check_wrt
 
 
 def _is_index(w) -> bool:
@@ -278,11 +286,25 @@ def _lookup(holder, path):
     for attr in path[1:]:
         if value is _MISSING:
             return _MISSING
+        if type(value) is types.ModuleType and attr in value.__dict__:
+            value = value.__dict__[attr]  # what getattr_static finds, sooner
+            continue
         try:
             value = inspect.getattr_static(value, attr)
         except AttributeError:
             return _MISSING
     return value
+
+
+def _global_names(code) -> set:
+    """The names `code` (and the functions and comprehensions nested in it) may
+    read as globals or attributes: its `co_names`. Local variables are not among
+    them, so they are never looked up in the module."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
 
 
 def _dependencies(f, node):
@@ -298,6 +320,13 @@ def _dependencies(f, node):
         if isinstance(n, gast.Name):
             for k in range(min(len(chain), 3) + 1):
                 paths.add((n.id, *reversed(chain[len(chain) - k :])))
+    # the globals the function reads, and those its annotations name (`x: float`)
+    read = _global_names(f.__code__)
+    for arg in gast.walk(node.args):
+        for n in gast.walk(getattr(arg, "annotation", None) or gast.Pass()):
+            if isinstance(n, gast.Name):
+                read.add(n.id)
+    paths = {p for p in paths if p[0] in read}
     deps = []
     for path in sorted(paths):
         deps.append((f.__globals__, path, _fingerprint(_lookup(f.__globals__, path))))

@@ -313,6 +313,32 @@ def test_rebinding_a_global_function_or_alias_regenerates(tmp_path):
     assert tangent.grad(m.h)(1.0) == pytest.approx(6.0)
 
 
+def test_a_global_read_only_inside_a_comprehension_is_a_dependency(tmp_path):
+    # the cache watches the names the code reads (its co_names, nested code
+    # included); a local variable that shadows nothing is not watched
+    m = _module_from_source(
+        tmp_path,
+        "comprehension_module",
+        """
+        import numpy as np
+
+        act = np.tanh
+
+        def f(x):
+            y = x * 1.0
+            return np.sum([act(t) for t in [y, 2.0 * y]])
+        """,
+    )
+    df = tangent.grad(m.f)
+    assert df(0.5) == pytest.approx(
+        (1.0 - np.tanh(0.5) ** 2) + 2.0 * (1.0 - np.tanh(1.0) ** 2)
+    )
+    m.y = 3.0  # a module attribute named like a local variable changes nothing
+    assert tangent.grad(m.f) is df
+    m.act = np.sin
+    assert tangent.grad(m.f)(0.5) == pytest.approx(np.cos(0.5) + 2.0 * np.cos(1.0))
+
+
 def test_module_constants_are_seen(tmp_path):
     m = _module_from_source(
         tmp_path,
