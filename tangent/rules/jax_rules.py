@@ -548,6 +548,25 @@ def interp_grads(g, x, xp, fp, left=None, right=None, period=None):
 
 
 @_helper
+def unpad(g, array, pad_width, mode="constant", reflect_type="even"):
+    """Adjoint of pad. The widths are static (NumPy index arithmetic, so the
+    slice bounds stay Python integers under jit); the modes that copy entries
+    (edge, reflect, symmetric, wrap) scatter-add `g` back to the entries each
+    padded position copies."""
+    x = jnp.asarray(array)
+    if mode in ("constant", "empty"):
+        width = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+        index = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(width, x.shape))
+        return _h("as_grad")(jnp.asarray(g)[index], x)
+    if mode not in ("edge", "reflect", "symmetric", "wrap") or reflect_type != "even":
+        raise NotImplementedError(f"np.pad gradient for mode={mode!r}")
+    source = np.pad(np.arange(x.size).reshape(x.shape), pad_width, mode=mode)
+    dtype = jnp.result_type(g, _h("grad_dtype")(x))
+    out = jnp.zeros(x.size, dtype=dtype).at[source.ravel()].add(jnp.ravel(g))
+    return out.reshape(x.shape)
+
+
+@_helper
 def scalar_item_grad(g, a, args):
     """Adjoint of x.item(*args): `g` at the one entry taken."""
     x = jnp.asarray(a)
