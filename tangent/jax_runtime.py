@@ -49,6 +49,7 @@ __all__ = [
     "logical_or",
     "forward_loop",
     "backward_loop",
+    "last_index",
     "branch",
 ]
 
@@ -558,6 +559,26 @@ def _backward_python(body, carry, steps, saved):
             s = jax.tree_util.tree_map(lambda a, k=k: a[k], saved)
         carry = body(steps[k], *carry, *s)
     return tuple(carry)
+
+
+def last_index(steps, *before):
+    """The loop index after `for i in steps:` as Python leaves it: the last
+    item (a Python integer), or `before[0]` (the value before the loop) when
+    `steps` is empty. A loop run by `forward_loop` or `backward_loop` reads
+    its index inside the scan only; the code after it reads this one."""
+    if isinstance(steps, range):
+        if len(steps):
+            return steps[-1]
+    else:
+        missing = object()
+        last = missing
+        for last in steps:  # noqa: B007
+            pass
+        if last is not missing:
+            return last
+    if before:
+        return before[0]
+    raise UnboundLocalError("the loop index: the loop ran no iteration")
 
 
 def _is_traced(value) -> bool:

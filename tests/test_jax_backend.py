@@ -640,3 +640,149 @@ def test_lax_control_pass_pairs_loops_and_leaves_the_rest():
     )
     assert "while dx > 1.0:" in text  # a while loop stays Python
     assert "for i in" not in text
+
+
+# ----- NumPy helpers under jit, np.pad, loops that read their index -----
+
+
+def _lotka_volterra_np(s, theta):
+    prey = s[0]
+    pred = s[1]
+    return np.array(
+        [
+            theta[0] * prey - theta[1] * prey * pred,
+            theta[3] * prey * pred - theta[2] * pred,
+        ]
+    )
+
+
+def ode_rk4_np(theta, s0, dt, n):
+    """The `ode_rk4` benchmark workload: NumPy, the right-hand side a helper
+    that builds `np.array([...])` of scalars (traced under jit)."""
+    s = s0
+    for _ in range(n):
+        k1 = _lotka_volterra_np(s, theta)
+        k2 = _lotka_volterra_np(s + 0.5 * dt * k1, theta)
+        k3 = _lotka_volterra_np(s + 0.5 * dt * k2, theta)
+        k4 = _lotka_volterra_np(s + dt * k3, theta)
+        s = s + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+    return np.sum(s * s)
+
+
+@pytest.mark.parametrize("loops", ["python", "scan"])
+def test_numpy_ode_with_helper_under_jit(loops):
+    from oracle import patched
+
+    theta, s0, dt = np.array([1.5, 1.0, 3.0, 1.0]), np.array([10.0, 5.0]), 0.01
+    df = tangent.grad(ode_rk4_np, wrt=0, backend="jax", loops=loops)
+    compiled = jax.jit(df, static_argnums=3)
+    # jax.grad of the same function with np bound to jax.numpy
+    on_jax = patched(ode_rk4_np, jnp)
+    expected = jax.grad(on_jax)(jnp.asarray(theta), jnp.asarray(s0), dt, 6)
+    close(compiled(jnp.asarray(theta), jnp.asarray(s0), dt, 6), expected)
+    if loops == "scan":
+        # the benchmark's 500 steps: one scan each way, against finite differences
+        steps = 500
+        g = compiled(jnp.asarray(theta), jnp.asarray(s0), dt, steps)
+        ref = fd(lambda t: ode_rk4_np(t, s0, dt, steps), (theta,), 0)
+        close(g, ref, rtol=1e-6, atol=1e-6)
+        jaxpr = jax.make_jaxpr(df, static_argnums=3)
+        small = jaxpr(jnp.asarray(theta), jnp.asarray(s0), dt, 6)
+        large = jaxpr(jnp.asarray(theta), jnp.asarray(s0), dt, steps)
+        assert len(small.jaxpr.eqns) == len(large.jaxpr.eqns)
+
+
+def padded(x, c):
+    y = np.pad(x, ((1, 2), (0, 1)), constant_values=c)
+    z = (
+        np.pad(x, 2, mode="reflect")
+        + np.pad(x, (1, 3), mode="edge")[1:-2, :-1][:, :, None].sum(axis=2).mean()
+    )
+    w = (
+        np.pad(x, ((0, 1), (2, 0)), mode="wrap")
+        * np.pad(x, 1, mode="symmetric")[:4, :6]
+    )
+    weights = np.arange(y.size).reshape(y.shape)
+    return (
+        np.sum(np.sin(y) * weights)
+        + np.sum(z * z) * 0.01
+        + np.sum(np.cos(w) * np.arange(w.size).reshape(w.shape))
+    )
+
+
+@pytest.mark.parametrize("loops", ["python", "scan"])
+def test_pad_gradient_under_jit(loops):
+    from oracle import patched
+
+    x = np.random.default_rng(11).normal(size=(3, 4))
+    df = tangent.grad(padded, wrt=(0, 1), backend="jax", loops=loops)
+    got = jax.jit(df)(jnp.asarray(x), 0.5)
+    expected = jax.grad(patched(padded, jnp), argnums=(0, 1))(jnp.asarray(x), 0.5)
+    close(got, expected)
+    close(got, (fd(padded, (x, 0.5), 0), fd(padded, (x, 0.5), 1)), rtol=1e-6, atol=1e-6)
+
+
+def index_as_value(x):
+    for i in range(1, 6):
+        x = x * (0.5 * i) + jnp.sin(x) / i
+    return jnp.sum(x)
+
+
+def index_read_after(x, n):
+    total = 0.0
+    for k in range(n):
+        x = jnp.cos(x) * k + x
+        total = total + jnp.sum(x) * k
+    return total * k + jnp.sum(x ** (k - 1))
+
+
+def index_in_nested(x):
+    acc = 0.0
+    for i in range(3):
+        for j in range(4):
+            x = jnp.tanh(x * (i + 1)) + 0.1 * j * x
+        acc = acc + jnp.sum(x) ** 2 * (j + i)
+    return acc
+
+
+@pytest.mark.parametrize(
+    "f,args",
+    [
+        (index_as_value, lambda: (jnp.array([0.3, -0.5, 1.2]),)),
+        (index_read_after, lambda: (jnp.array([0.3, -0.5]), 7)),
+        (index_in_nested, lambda: (jnp.array([0.3, -0.5]),)),
+    ],
+    ids=["index_as_value", "index_read_after", "index_in_nested"],
+)
+def test_loop_reading_its_index_runs_as_scan(f, args):
+    """A body that reads its loop index as a number is a scan (the index is
+    the scanned value); code after the loop reads the last index, a Python
+    integer, as after a Python loop."""
+    args = args()
+    df = tangent.grad(f, loops="scan")
+    text = tangent.source(df)
+    assert "for " not in text and "forward_loop(" in text and "backward_loop(" in text
+    static = tuple(k for k, a in enumerate(args) if isinstance(a, int))
+    expected = jax.grad(f)(*args)
+    close(jax.jit(df, static_argnums=static)(*args), expected)
+    close(df(*args), expected)
+    numpy_args = [np.asarray(a) if not isinstance(a, int) else a for a in args]
+    close(expected, fd(f, numpy_args, 0), rtol=1e-6, atol=1e-8)
+    if f is index_read_after:
+        assert "k = last_index(range(n))" in text
+        # the program does not grow with the number of steps
+        sizes = [
+            len(jax.make_jaxpr(df, static_argnums=1)(args[0], n).jaxpr.eqns)
+            for n in (3, 30)
+        ]
+        assert sizes[0] == sizes[1]
+
+
+def test_last_index_helper():
+    from tangent.jax_runtime import last_index
+
+    assert last_index(range(2, 9, 3)) == 8
+    assert last_index(range(0), 4) == 4
+    assert last_index(reversed(range(1, 5))) == 1
+    with pytest.raises(UnboundLocalError):
+        last_index(range(0))

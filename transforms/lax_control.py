@@ -287,9 +287,9 @@ def _live_stmt(s, live, exit_live, out):
             | _live_block(s.body, live, exit_live, out)
             | _live_block(s.orelse, live, exit_live, out)
         )
-    if isinstance(s, (gast.For, gast.While)):
+    if isinstance(s, gast.While):
         head = set(live)
-        header = _loads(s.iter) if isinstance(s, gast.For) else _loads(s.test)
+        header = _loads(s.test)
         while True:
             body_in = _live_block(s.body, head | header, set(live), out)
             new = set(live) | body_in | header
@@ -297,6 +297,19 @@ def _live_stmt(s, live, exit_live, out):
                 break
             head = new
         return head
+    if isinstance(s, gast.For):
+        # `head`: live where the loop either assigns its target and runs the
+        # body again or exits; the target is assigned before each iteration
+        # (the iterable is evaluated once, before the first)
+        target = {n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)}
+        head = set(live)
+        while True:
+            body_in = _live_block(s.body, head, set(live), out)
+            new = set(live) | (body_in - target)
+            if new == head:
+                break
+            head = new
+        return head | _loads(s.iter)
     if isinstance(s, gast.FunctionDef):
         return (set(live) - {s.name}) | _free_loads(s)
     if isinstance(s, gast.Break):
@@ -627,8 +640,6 @@ def _generated(stmt):
 def _convert_loop(c, partner, live, states, names, used):
     loop = c.stmt
     index = loop.target.id
-    if index in live.get(id(loop), frozenset()):
-        return False
     carried, undefined = _carries(c, [loop.body], live, states)
     if carried is None:
         return False
@@ -639,6 +650,9 @@ def _convert_loop(c, partner, live, states, names, used):
             id(partner.stmt), frozenset()
         ):
             return False
+    last = _last_index(c, index, live, states, names, used)
+    if last is False:
+        return False
     steps = copy.deepcopy(c.range)
     out = [
         _generated(_assign(_name(v, store=True), gast.Constant(value=None, kind=None)))
@@ -671,7 +685,7 @@ def _convert_loop(c, partner, live, states, names, used):
         )
         tape_id = ("lax", id(loop))
         anno.setanno(push, anno.TAPE_ID, tape_id)
-        out += [fn, _generated(_assign(result, call)), _generated(push)]
+        out += [fn, _generated(_assign(result, call)), _generated(push), *last]
         _place(c, out)
         # the backward loop: pops the stack, scans the same range in reverse
         _convert_backward(
@@ -711,9 +725,35 @@ def _convert_loop(c, partner, live, states, names, used):
             slice=gast.Constant(value=0, kind=None),
             ctx=gast.Load(),
         )
-    out += [fn, _generated(_assign(_tuple(carried, store=True), call))]
+    out += [fn, _generated(_assign(_tuple(carried, store=True), call)), *last]
     _place(c, out)
     return True
+
+
+def _last_index(c, index, live, states, names, used):
+    """The statements that leave the loop index as Python leaves it, where it is
+    read after the loop: `i = last_index(range(n), i)` (the last index of the
+    range, a Python integer, or the value before the loop when the range is
+    empty). [] when nothing reads it after; False when it cannot be written
+    (the body assigns the index, or it may be unassigned before the loop on
+    some paths only)."""
+    loop = c.stmt
+    if index not in live.get(id(loop), frozenset()):
+        return []
+    if index in _stores(loop.body):
+        return False
+    sure, maybe = states.get(id(loop), (frozenset(), frozenset()))
+    if index in sure:
+        before = [_name(index)]
+    elif index not in maybe:
+        before = []  # unassigned before: an empty range leaves it unassigned
+    else:
+        return False
+    steps = copy.deepcopy(c.range)
+    if c.backward:
+        steps = _call("reversed", [steps])
+    call = _call(_helper(used, names, "last_index"), [steps, *before])
+    return [_generated(_assign(_name(index, store=True), call))]
 
 
 def _convert_backward(c, saved, saved_by_id, stack, tape_id, live, states, names, used):
