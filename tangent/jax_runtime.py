@@ -430,45 +430,114 @@ _TRACING_ERRORS = (
 )
 
 
-def _leaf_type(v):
-    """`v` as an array leaf of a scan carry."""
-    return jnp.asarray(0.0 if v is None else v)
+class _Unfit(TypeError):
+    """A carry whose structure changes from one step to the next (a list that
+    grows): the loop runs in Python."""
 
 
-def _is_container(v):
-    return isinstance(v, (list, tuple, dict))
+def _fit(v, t):
+    """The carried value `v` as a value of type `t` (what the body returns for
+    it: a pytree of shapes and dtypes, or arrays): arrays broadcast and cast,
+    a zero adjoint (`0.0`) or an unassigned value (`None`) as zeros of `t`'s
+    structure, a list, tuple or dict item by item into `t`'s container type
+    (`lax.scan` needs the carry to keep one structure)."""
+    if t is None:
+        if v is None or _is_zero(v):
+            return None
+        raise _Unfit("a carried value the body leaves unassigned")
+    if isinstance(t, (list, tuple, dict)):
+        if v is None or _is_zero(v):
+            return jax.tree_util.tree_map(lambda s: jnp.zeros(s.shape, s.dtype), t)
+        if isinstance(t, dict):
+            if not isinstance(v, dict) or set(v) != set(t):
+                raise _Unfit("a carried dict whose keys change")
+            return {k: _fit(v[k], t[k]) for k in t}
+        if not isinstance(v, (list, tuple)) or len(v) != len(t):
+            raise _Unfit("a carried list whose length changes")
+        items = [_fit(a, b) for a, b in zip(v, t)]
+        return type(t)(*items) if hasattr(t, "_fields") else type(t)(items)
+    if isinstance(v, (list, tuple, dict)):
+        raise _Unfit("a carried value that stops being a container")
+    v = jnp.asarray(0.0 if v is None else v)
+    if v.shape != t.shape:
+        v = jnp.broadcast_to(v, t.shape)
+    return v.astype(t.dtype)
 
 
-def _fit_carry(carry, out):
-    """The initial carry, cast to the shapes and dtypes the body returns.
+def _leaves(v):
+    """A value the body returns, as arrays (None stays None)."""
+    return jax.tree_util.tree_map(jnp.asarray, v)
 
-    A zero adjoint starts as the scalar `0.0` and becomes an array of its
-    value's shape after one step; `lax.scan` needs the carry to keep one
-    type, so it starts as zeros of that shape.
+
+def _same_type(a, b) -> bool:
+    if jax.tree_util.tree_structure(a) != jax.tree_util.tree_structure(b):
+        return False
+    return all(
+        x.shape == y.shape and x.dtype == y.dtype
+        for x, y in zip(jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b))
+    )
+
+
+class _Carry:
+    """How a loop's values are carried by `lax.scan`.
+
+    `static`: the positions of values that are the zero adjoint `0.0` when
+    the loop starts and that the body leaves as `0.0` (an adjoint reset at
+    the end of each step): they stay the Python `0.0` the helpers recognize,
+    outside the scan. The others start as `init`, fitted to the type the body
+    returns (a `0.0` that becomes an array or a list of arrays starts as
+    zeros of that type), found by running the body abstractly.
     """
 
-    def fit(v, s):
-        v = jnp.asarray(0.0 if v is None else v)
-        if v.shape != s.shape:
-            v = jnp.broadcast_to(v, s.shape)
-        return v.astype(s.dtype)
-
-    return jax.tree_util.tree_map(fit, carry, out)
-
-
-def _carry_types(step, carry, first):
-    for _ in range(4):
-        out = jax.eval_shape(lambda c: step(first, c), carry)
-        fitted = _fit_carry(carry, out)
-        same = jax.tree_util.tree_all(
-            jax.tree_util.tree_map(
-                lambda a, b: a.shape == b.shape and a.dtype == b.dtype, fitted, out
+    def __init__(self, call, carry):
+        self.call = call  # carry -> new carry (the body at one step)
+        self.size = len(carry)
+        self.static = {k for k, v in enumerate(carry) if _is_zero(v)}
+        values = list(carry)
+        for _ in range(6):
+            out, grew = self._out_types(values)
+            # a static value the body makes nonzero is carried from now on,
+            # starting as zeros of what the body made of it
+            self.static -= grew
+            fitted = [
+                0.0 if k in self.static else _fit(values[k], out[k])
+                for k in range(self.size)
+            ]
+            stable = not grew and all(
+                k in self.static or _same_type(fitted[k], out[k])
+                for k in range(self.size)
             )
-        )
-        if same:
-            return fitted
-        carry = fitted
-    return carry
+            values = fitted
+            if stable:
+                self.init = self.dynamic(values)
+                return
+        raise _Unfit("the carried values do not settle on one type")
+
+    def _out_types(self, values):
+        """The type of each value the body returns, and the static positions
+        whose value the body makes nonzero."""
+        zero = {}
+
+        def run(dynamic):
+            new = list(self.call(self.merge(dynamic)))
+            for k in self.static:
+                zero[k] = _is_zero(new[k])
+            return tuple(_leaves(v) for v in new)
+
+        out = jax.eval_shape(run, self.dynamic(values))
+        return out, {k for k in self.static if not zero[k]}
+
+    def dynamic(self, values):
+        return tuple(v for k, v in enumerate(values) if k not in self.static)
+
+    def merge(self, dynamic):
+        it = iter(dynamic)
+        return tuple(0.0 if k in self.static else next(it) for k in range(self.size))
+
+    def fit_new(self, new, current):
+        """The body's new values (all of them) as the next dynamic carry."""
+        new = self.dynamic(list(new))
+        return tuple(_fit(_leaves(v), c) for v, c in zip(new, current))
 
 
 def _static_range(steps):
@@ -479,31 +548,26 @@ def _static_range(steps):
 
 def forward_loop(body, carry, steps):
     """Run `body(i, *carry) -> (carry, saved)` for `i` in `steps` (a range) by
-    `jax.lax.scan`. Returns the final carry and the saved values, stacked."""
+    `jax.lax.scan`. Returns the final carry and the saved values, stacked.
+
+    The carried values may be arrays, numbers, the zero adjoint `0.0`, or
+    lists, tuples and dicts of those that keep their length; a loop whose
+    body cannot be traced with an abstract index runs in Python."""
     steps = _static_range(steps)
     carry = tuple(carry)
     if len(steps) == 0:
         return carry, _Unrolled([])
-    if any(_is_container(v) for v in carry):
-        return _forward_python(body, carry, steps)
     try:
-        init = tuple(_leaf_type(v) for v in carry)
         first = jnp.asarray(steps[0])
-
-        def step(i, c):
-            new, _ = body(i, *c)
-            return tuple(_leaf_type(v) for v in new)
-
-        init = _carry_types(step, init, first)
+        plan = _Carry(lambda c: body(first, *c)[0], carry)
 
         def scan_step(c, i):
-            new, saved = body(i, *c)
-            new = _fit_carry(tuple(_leaf_type(v) for v in new), c)
-            return new, saved
+            new, saved = body(i, *plan.merge(c))
+            return plan.fit_new(new, c), saved
 
         indices = jnp.arange(steps.start, steps.stop, steps.step)
-        final, stacked = lax.scan(scan_step, init, indices)
-        return final, stacked
+        final, stacked = lax.scan(scan_step, plan.init, indices)
+        return plan.merge(final), stacked
     except _TRACING_ERRORS:
         return _forward_python(body, carry, steps)
 
@@ -523,27 +587,21 @@ def backward_loop(body, carry, steps, saved=None):
     carry = tuple(carry)
     if len(steps) == 0:
         return carry
-    if isinstance(saved, _Unrolled) or any(_is_container(v) for v in carry):
+    if isinstance(saved, _Unrolled):
         return _backward_python(body, carry, steps, saved)
     stacked = () if saved is None else saved
     try:
-        init = tuple(_leaf_type(v) for v in carry)
         last = jnp.asarray(steps[-1])
         last_saved = jax.tree_util.tree_map(lambda a: a[-1], stacked)
-
-        def step(i, c):
-            return tuple(_leaf_type(v) for v in body(i, *c, *last_saved))
-
-        init = _carry_types(step, init, last)
+        plan = _Carry(lambda c: body(last, *c, *last_saved), carry)
 
         def scan_step(c, xs):
             i, s = xs
-            new = body(i, *c, *s)
-            return _fit_carry(tuple(_leaf_type(v) for v in new), c), None
+            return plan.fit_new(body(i, *plan.merge(c), *s), c), None
 
         indices = jnp.arange(steps.start, steps.stop, steps.step)
-        final, _ = lax.scan(scan_step, init, (indices, stacked), reverse=True)
-        return final
+        final, _ = lax.scan(scan_step, plan.init, (indices, stacked), reverse=True)
+        return plan.merge(final)
     except _TRACING_ERRORS:
         return _backward_python(body, carry, steps, saved)
 

@@ -786,3 +786,114 @@ def test_last_index_helper():
     assert last_index(reversed(range(1, 5))) == 1
     with pytest.raises(UnboundLocalError):
         last_index(range(0))
+
+
+# ----- helpers returning tuples, inside loops run by lax.scan -----
+
+
+def _leapfrog(x, v):
+    v = v - 0.05 * jnp.sin(x)
+    return x + 0.1 * v, v
+
+
+def tuple_unpacked(x, v, n):
+    for i in range(n):
+        x, v = _leapfrog(x, v)
+    return jnp.sum(x * v)
+
+
+def tuple_kept(x, v, n):
+    state = (x, v)
+    for i in range(n):
+        state = _leapfrog(state[0], state[1])
+    return jnp.sum(state[0] ** 2 * state[1])
+
+
+def tuple_stored_then_unpacked(x, v, n):
+    for i in range(n):
+        out = _leapfrog(x, v)
+        x, v = out
+    return jnp.sum(jnp.cos(x) * v)
+
+
+def tuple_indexed(x, v, n):
+    for i in range(n):
+        x = _leapfrog(x, v)[0] * 1.01
+    return jnp.sum(x * v)
+
+
+@pytest.mark.parametrize(
+    "f", [tuple_unpacked, tuple_kept, tuple_stored_then_unpacked, tuple_indexed]
+)
+def test_helper_returning_a_tuple_in_a_scan(f):
+    """The adjoint of a tuple is a list of adjoints, carried by the backward
+    scan (or the `0.0` it is reset to after each step): both loops stay scans,
+    the program does not grow with the steps."""
+    x, v = jnp.array([0.3, -0.5, 1.1]), jnp.array([0.2, 0.1, -0.4])
+    df = tangent.grad(f, wrt=(0, 1), loops="scan")
+    text = tangent.source(df)
+    assert "for " not in text and "backward_loop(" in text
+    compiled = jax.jit(df, static_argnums=2)
+    expected = jax.grad(f, argnums=(0, 1))(x, v, 12)
+    close(compiled(x, v, 12), expected)
+    close(df(x, v, 12), expected)
+    nx, nv = np.asarray(x), np.asarray(v)
+    ref = (fd(f, (nx, nv, 12), 0), fd(f, (nx, nv, 12), 1))
+    close(expected, ref, rtol=1e-6, atol=1e-8)
+    sizes = [
+        len(jax.make_jaxpr(df, static_argnums=2)(x, v, n).jaxpr.eqns) for n in (3, 40)
+    ]
+    assert sizes[0] == sizes[1]
+
+
+def test_scan_carries_containers_and_falls_back_when_they_grow():
+    from tangent.jax_runtime import backward_loop, forward_loop
+
+    def pairs(i, state, total):
+        a, b = state
+        return ([b * 0.5, a + i], total + a * b), ()
+
+    def growing(i, items):
+        return (items + [items[-1] * 2.0],), ()
+
+    def run(x):
+        (state, total), _ = forward_loop(pairs, ((x, x * 3.0), 0.0), range(5))
+        (items,), _ = forward_loop(growing, ([x],), range(3))
+        return state, total, items
+
+    def by_python(x):
+        state, total = (x, x * 3.0), 0.0
+        for i in range(5):
+            a, b = state
+            state, total = [b * 0.5, a + i], total + a * b
+        items = [x]
+        for i in range(3):
+            items = items + [items[-1] * 2.0]
+        return state, total, items
+
+    x = jnp.array([1.5, -0.5])
+    got, want = jax.jit(run)(x), by_python(x)
+    # the pairs are carried by one scan; the growing list ran in Python
+    kinds = [e.primitive.name for e in jax.make_jaxpr(run)(x).jaxpr.eqns]
+    assert kinds.count("scan") == 1
+    assert isinstance(got[0], list) and len(got[2]) == 4
+    close(
+        tuple(got[0]) + (got[1],) + tuple(got[2]),
+        tuple(want[0]) + (want[1],) + tuple(want[2]),
+    )
+
+    def step(i, dx, dlist):
+        # a list adjoint made within the step and reset to zero at its end
+        dlist = [dx * 2.0, dx * 3.0]
+        dx = dlist[0] + dlist[1] * i + dx
+        dlist = 0.0
+        return dx, dlist
+
+    expected = x
+    for i in reversed(range(4)):
+        expected = expected * 2.0 + expected * 3.0 * i + expected
+    out = jax.jit(lambda g: backward_loop(step, (g, 0.0), range(4))[0])(x)
+    close(out, expected)
+    dx, dlist = backward_loop(step, (x, 0.0), range(4))  # eagerly: one scan too
+    close(dx, expected)
+    assert isinstance(dlist, float) and dlist == 0.0  # the zero adjoint, as it was
