@@ -29,6 +29,9 @@ SHAPE_GUARD = "shape_guard"
 IMPURE = "impure"
 # On a generated statement: the comment to print above it (`# Grad of: ...`).
 COMMENT = "comment"
+# On `values = h(x)` made by the normal form for `a, b = h(x)`: the number of
+# names unpacked from it (the only reads of `values` are `values[0]`, ...).
+UNPACKED = "unpacked"
 # On a tape push/pop statement: the id that pairs a push with its pop.
 TAPE_ID = "tape_id"
 

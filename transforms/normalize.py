@@ -642,7 +642,14 @@ class _Normalizer:
                 for t, a in zip(target.elts, atoms):
                     self.assign_to(t, a, out)
             else:
+                before = len(out)
                 whole = self.atom(value, out, "values")
+                if (
+                    len(out) > before
+                    and isinstance(whole, gast.Name)
+                    and whole.id in self.namer.temps
+                ):
+                    anno.setanno(out[-1], anno.UNPACKED, len(target.elts))
                 for i, t in enumerate(target.elts):
                     item = gast.Subscript(value=whole, slice=const(i), ctx=gast.Load())
                     self.assign_to(t, item, out)

@@ -594,7 +594,7 @@ def _substitute_at(block, i, writes, counts, substitutable, live, aliases) -> bo
     if pair is None:
         return False
     t, value = pair
-    if t not in substitutable or not _is_pure(value):
+    if t not in substitutable:
         return False
     if anno.getanno(block[i], anno.TAPE_ID) is not None or t in reads(value):
         return False
@@ -611,6 +611,22 @@ def _substitute_at(block, i, writes, counts, substitutable, live, aliases) -> bo
     if total != 1 or use is None:
         return False
     target = block[use]
+    if not _is_pure(value) and (
+        # a call with effects (a helper's gradient) moves only into the next
+        # statement, and only where nothing else there has effects: the order
+        # of effects stays the same (`dx_h = dh(x); dx = dx_h` => `dx = dh(x)`);
+        # list operations (`_tape.pop()`) stay statements of their own
+        any(
+            isinstance(n, gast.Call)
+            and isinstance(n.func, gast.Attribute)
+            and not _is_pure(n)
+            for n in nodes(value)
+        )
+        or use != i + 1
+        or isinstance(target, gast.While)
+        or not all(_is_pure(e) for e in _direct_exprs(target))
+    ):
+        return False
     if isinstance(target, gast.For) or t in live.live_out(target):
         return False
     if sum(_count_reads(e, t) for e in _direct_exprs(target)) != 1:
@@ -775,6 +791,12 @@ def redundant_assignments(body):
                 i += 1
                 continue
             v, value = pair
+            if isinstance(value, gast.Name) and value.id == v:  # `v = v`
+                forget(block[i])
+                del block[i]
+                writes = None
+                changed = True
+                continue
             if v in reads(value):  # `y = y @ M` twice is two steps
                 i += 1
                 continue

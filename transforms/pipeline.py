@@ -124,6 +124,8 @@ def gradient_ast(
         inits.append(assign(namer.adjoint(w), zero))
     for v in sorted(mode.active - set(wrt_names) - {result}):
         inits.append(assign(namer.adjoint(v), const(0.0)))
+    for _, element in sorted(mode.element_adjoints.items()):
+        inits.append(assign(element, const(0.0)))
 
     grads = [name(namer.adjoint(w)) for w in wrt_names]
     grad_value = (

@@ -170,8 +170,43 @@ class ReverseMode:
         # temporaries whose adjoint may keep broadcast dimensions -> the variable
         # whose adjoint they all derive from (so they share its shape)
         self.broadcast_adjoints: dict[str, str] = {}
+        self.unpacked = self._unpacked_values()
+        self.element_adjoints: dict[tuple, str] = {}  # (values, k) -> its name
         self.context: list[tuple] = []  # enclosing (block, index) pairs
         self.imports: dict[str, object] = {}
+
+    def _unpacked_values(self) -> dict:
+        """`values` of `a, b = h(x)` (`values = h(x); a = values[0]; ...`) -> its
+        length, where `values` is read only so. Its adjoint is the tuple of its
+        elements' adjoints, `(da, db)`, built where `values` is defined: never a
+        tuple of zeros written into index by index (see `element_adjoint`)."""
+        lengths = {}
+        for n in gast.walk(self.func):
+            if isinstance(n, gast.Assign) and anno.hasanno(n, anno.UNPACKED):
+                lengths[n.targets[0].id] = anno.getanno(n, anno.UNPACKED)
+        if not lengths:
+            return {}
+        items = set()
+        for n in gast.walk(self.func):
+            if (
+                isinstance(n, gast.Subscript)
+                and isinstance(n.value, gast.Name)
+                and isinstance(n.slice, gast.Constant)
+                and type(n.slice.value) is int
+            ):
+                items.add(id(n.value))
+        for n in gast.walk(self.func):
+            if isinstance(n, gast.Name) and n.id in lengths:
+                if isinstance(n.ctx, gast.Load) and id(n) not in items:
+                    del lengths[n.id]  # read as a whole somewhere
+        return lengths
+
+    def element_adjoint(self, values, k) -> str:
+        """The adjoint of `values[k]` for an unpacked `values` (`dvalues_0`)."""
+        key = (values, k)
+        if key not in self.element_adjoints:
+            self.element_adjoints[key] = self.fresh(f"{self.adj(values)}_{k}")
+        return self.element_adjoints[key]
 
     # ----- classification -----
 
@@ -613,6 +648,21 @@ class ReverseMode:
         adjoint = self.adjoint_of_assign(s)
         for st in adjoint:  # all linear in the result's adjoint
             anno.setanno(st, anno.ZERO_IF, self.adj(target))
+        if adjoint and target in self.unpacked:
+            # `values = h(x)` of `a, b = h(x)`: its adjoint is `(da, db)`
+            # (an element that is never read has no adjoint: 0.0)
+            elements = [
+                self.element_adjoints.get((target, k))
+                for k in range(self.unpacked[target])
+            ]
+            pack = gast.Tuple(
+                elts=[name(e) if e else const(0.0) for e in elements], ctx=gast.Load()
+            )
+            adjoint = [
+                assign(self.adj(target), pack),
+                *adjoint,
+                *(assign(e, const(0.0)) for e in elements if e),
+            ]
         # the adjoint of the overwritten value starts at zero; for a parameter
         # we differentiate by, a zero of its own shape (it may be returned)
         zero = const(0.0)
@@ -648,6 +698,25 @@ class ReverseMode:
         dt = self.adj(target)
         if op.kind in ("const", "nondiff"):
             return []
+        if (
+            isinstance(value, gast.Subscript)
+            and isinstance(value.value, gast.Name)
+            and value.value.id in self.unpacked
+        ):  # `a = values[k]` of `a, b = h(x)`: into the k-th element's adjoint
+            k = value.slice.value % self.unpacked[value.value.id]
+            element = self.element_adjoint(value.value.id, k)
+            g = name(dt)
+            if target in self.broadcast_adjoints:
+                g = self._unbroadcast(g, value, self.broadcast_adjoints[target])
+            if target in self.containers:
+                total = gast.Call(
+                    func=name(self.runtime_name("add_grad")),
+                    args=[name(element), g],
+                    keywords=[],
+                )
+            else:
+                total = gast.BinOp(left=name(element), op=gast.Add(), right=g)
+            return [assign(element, total)]
         if op.kind == "copy":
             if self.has_adjoint(value):
                 g = name(dt)

@@ -19,6 +19,34 @@ def min_max_pair(a, b):
     return b, a
 
 
+def state_and_history(h, x):
+    return np.tanh(h + x), [h, x * 2.0]
+
+
+def three_values(x):
+    return np.sin(x), x * x, np.cos(x)
+
+
+def tuple_helper_in_loop_with_list(x, w):
+    h = w * 1.0
+    total = 0.0
+    for i in range(3):
+        h, hist = state_and_history(h, x)
+        total = total + np.sum(hist[1] * h) + np.sum(hist[0])
+    return total + np.sum(h)
+
+
+def tuple_helper_unused_and_break(x):
+    acc = 0.0
+    for i in range(4):
+        a, _, c = three_values(x)
+        if i == 2:
+            break
+        acc = acc + np.sum(a * c)
+        x = x + a
+    return acc
+
+
 def tuple_pack_unpack(x, y):
     t = (x, y * 2.0)
     a, b = t
@@ -214,6 +242,12 @@ CASES = [
     case(tuple_fibonacci_update, lambda r: (normal(r), normal(r)), ("a", "b")),
     case(tuple_indexing, lambda r: (normal(r),)),
     case(tuple_from_helper, lambda r: (normal(r),)),
+    case(
+        tuple_helper_in_loop_with_list,
+        lambda r: (normal(r, 3), normal(r, 3)),
+        (0, 1),
+    ),
+    case(tuple_helper_unused_and_break, lambda r: (normal(r, 3),)),
     case(tuple_from_helper_indexed, lambda r: (normal(r, 3),)),
     case(
         tuple_helper_with_branch,
