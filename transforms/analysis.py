@@ -68,10 +68,12 @@ _compound: set[int] = set()  # the remembered if/for/while statements
 
 
 def remember(on: bool) -> None:
-    """Start (True) or stop (False) remembering `reads` and `written` per node."""
-    global _memo
+    """Start (True) or stop (False) remembering `reads` and `written` per node
+    (and the last liveness computed, see `liveness`)."""
+    global _memo, _last_liveness
     _memo = {} if on else None
     _compound.clear()
+    _last_liveness = None
 
 
 _COMPOUND = (gast.If, gast.For, gast.While)
@@ -81,6 +83,8 @@ def forget(*changed) -> None:
     """The code changed: what was remembered no longer holds. Given the
     statements changed in place (or removed), only their facts and those of
     the compound statements (which contain statements) are dropped."""
+    global _last_liveness
+    _last_liveness = None
     if _memo is None:
         return
     if not changed:
@@ -112,6 +116,16 @@ def reads(node) -> set[str]:
             entry = _memo[id(node)] = (node, frozenset(_reads(node)), entry[2])
         return set(entry[1])
     return _reads(node)
+
+
+def read_names(node) -> frozenset:
+    """`reads(node)` as a frozenset, not copied (the callers only look at it)."""
+    if _memo is not None:
+        entry = _facts(node)
+        if entry[1] is None:
+            entry = _memo[id(node)] = (node, frozenset(_reads(node)), entry[2])
+        return entry[1]
+    return frozenset(_reads(node))
 
 
 def _reads(node) -> set[str]:
@@ -346,6 +360,29 @@ def _union(a, b):
     for k, v in b.items():
         out[k] = out.get(k, frozenset()) | v
     return out
+
+
+# the last `liveness` computed while remembering: (stmts, live_at_exit, Liveness)
+_last_liveness = None
+
+
+def liveness(stmts, live_at_exit=()) -> Liveness:
+    """`Liveness(stmts, live_at_exit)`, computed again only after the code changed.
+
+    While `remember` is on, every change of the code calls `forget`, which
+    drops the remembered result; passes that find nothing to change in turn
+    (dead code, then forward substitution) share one computation.
+    """
+    global _last_liveness
+    if _memo is None:
+        return Liveness(stmts, live_at_exit)
+    exit_ = frozenset(live_at_exit)
+    last = _last_liveness
+    if last is not None and last[0] is stmts and last[1] == exit_:
+        return last[2]
+    live = Liveness(stmts, exit_)
+    _last_liveness = (stmts, exit_, live)
+    return live
 
 
 class Liveness:

@@ -10,9 +10,11 @@ the variables the compiler invented (temporaries, their adjoints): only those
 may be folded away; the user's own variables always stay visible.
 
 While the passes run, `analysis.remember` keeps the names each node reads
-and writes: a pass that changes a statement in place, or removes one, calls
-`forget(statement)` before it asks `reads`/`written` again, and `optimize`
-forgets everything after a pass that reports a change.
+and writes, and the last liveness computed: a pass that changes a statement
+in place, or removes one, calls `forget(statement)` (before it asks
+`reads`/`written` again), which drops that statement's facts, those of every
+compound statement and the liveness; the other statements' facts are kept
+from pass to pass.
 
 Passes, each as "before => after":
 
@@ -50,10 +52,10 @@ import gast
 
 from transforms import anno
 from transforms.analysis import (
-    Liveness,
     forget,
+    liveness,
     nodes,
-    reads,
+    read_names,
     remember,
     target_names,
     views,
@@ -117,7 +119,7 @@ def _accumulation(s):
         and isinstance(value.op, (gast.Add, gast.Sub))
         and isinstance(value.left, gast.Name)
         and value.left.id == v
-        and v not in reads(value.right)
+        and v not in read_names(value.right)
     ):
         return v, value.right, "sub" if isinstance(value.op, gast.Sub) else None
     if (
@@ -127,7 +129,7 @@ def _accumulation(s):
         and len(value.args) == 2
         and isinstance(value.args[0], gast.Name)
         and value.args[0].id == v
-        and v not in reads(value.args[1])
+        and v not in read_names(value.args[1])
     ):
         return v, value.args[1], "add_grad"
     return None
@@ -181,6 +183,15 @@ class _Replace(gast.NodeTransformer):
         return node
 
 
+def _calls(node, func) -> bool:
+    """Whether `node` is a call of the plain name `func`."""
+    return (
+        node.__class__ is gast.Call
+        and node.func.__class__ is gast.Name
+        and node.func.id == func
+    )
+
+
 def _replace_in(node, var, value):
     return _Replace(var, value).visit(node)
 
@@ -209,8 +220,8 @@ def _replace_direct(s, var, value):
 def dead_code(body, live_at_exit):
     changed = False
     while True:
-        live = Liveness(body, live_at_exit)
-        removed = False
+        live = liveness(body, live_at_exit)
+        removed = []
         for block in _blocks(body):
             keep = []
             for s in block:
@@ -220,13 +231,13 @@ def dead_code(body, live_at_exit):
                     names = target_names(s.targets[0])
                     if names and not (names & live.live_out(s)) and _is_pure(s.value):
                         if anno.getanno(s, anno.TAPE_ID) is None:
-                            removed = True
+                            removed.append(s)
                             continue
                 keep.append(s)
             block[:] = keep
         if not removed:
             return changed
-        forget()
+        forget(*removed)
         changed = True
 
 
@@ -306,7 +317,7 @@ def zero_adjoints(body):
             zero_if = anno.getanno(s, anno.ZERO_IF)
             if zero_if is not None and zero_if in zeros and isinstance(s, gast.Assign):
                 target = s.targets[0]
-                if isinstance(target, gast.Name) and target.id in reads(s.value):
+                if isinstance(target, gast.Name) and target.id in read_names(s.value):
                     state["changed"] |= rewrite
                     continue  # dx = dx + 0, dx = add_at(dx, x, i, 0): unchanged
                 if not rewrite:
@@ -389,7 +400,7 @@ def _maybe_scalar_zero(expr, maybe) -> bool:
             return all(_maybe_scalar_zero(a, maybe) for a in expr.args)
         # helpers take the adjoint first (`add_at(dx, ...)`, `unbroadcast(g, x)`)
         return bool(expr.args) and _maybe_scalar_zero(expr.args[0], maybe)
-    return bool(reads(expr) & maybe)
+    return bool(read_names(expr) & maybe)
 
 
 def scalar_zero_facts(body) -> dict:
@@ -435,24 +446,25 @@ def shape_guards(body):
     class Drop(gast.NodeTransformer):
         def __init__(self, maybe):
             self.maybe = maybe
+            self.dropped = False
 
         def visit_Call(self, node):
-            nonlocal changed
             self.generic_visit(node)
             if anno.getanno(node, anno.SHAPE_GUARD):
                 if not _maybe_scalar_zero(node.args[0], self.maybe):
-                    changed = True
-                    forget()
+                    self.dropped = True
                     return node.args[0]
             return node
 
     for block in _blocks(body):
         for s in block:
-            maybe = facts.get(id(s), frozenset())
-            if isinstance(s, gast.Assign):
-                s.value = Drop(maybe).visit(s.value)
-            elif isinstance(s, gast.Expr):
-                s.value = Drop(maybe).visit(s.value)
+            if not isinstance(s, (gast.Assign, gast.Expr)):
+                continue
+            drop = Drop(facts.get(id(s), frozenset()))
+            s.value = drop.visit(s.value)
+            if drop.dropped:
+                forget(s)
+                changed = True
     return changed
 
 
@@ -471,10 +483,10 @@ def merge_accumulations(body):
             if not _is_pure(first):
                 i += 1
                 continue
-            needs = reads(first) | {v}
+            needs = read_names(first) | {v}
             merged = False
             if facts is None:
-                facts = [(reads(st), written([st])) for st in block]
+                facts = [(read_names(st), written([st])) for st in block]
             for j in range(i + 1, len(block)):
                 s = block[j]
                 acc = _accumulation(s)
@@ -504,7 +516,7 @@ def merge_accumulations(body):
             else:  # block[i] was merged into block[j], now block[j - 1]
                 forget(block[j - 1])
                 del facts[i]
-                facts[j - 1] = (reads(block[j - 1]), written([block[j - 1]]))
+                facts[j - 1] = (read_names(block[j - 1]), written([block[j - 1]]))
     return changed
 
 
@@ -556,7 +568,7 @@ def copy_propagation(body, substitutable):
 def forward_substitution(body, substitutable, live_at_exit):
     changed = False
     while True:
-        live = Liveness(body, live_at_exit)
+        live = liveness(body, live_at_exit)
         aliases = _Lazy(lambda: views(body))
         if not _substitute_pass(body, substitutable, live, aliases):
             return changed
@@ -578,7 +590,7 @@ def _substitute_pass(body, substitutable, live, aliases) -> bool:
     changed = False
     for block in _blocks(body):
         writes = [written([s]) for s in block]
-        counts = [_read_counts(s) for s in block]
+        counts = [None] * len(block)  # each statement's read counts, when needed
         i = 0
         while i < len(block):
             if _substitute_at(block, i, writes, counts, substitutable, live, aliases):
@@ -596,12 +608,16 @@ def _substitute_at(block, i, writes, counts, substitutable, live, aliases) -> bo
     t, value = pair
     if t not in substitutable:
         return False
-    if anno.getanno(block[i], anno.TAPE_ID) is not None or t in reads(value):
+    if anno.getanno(block[i], anno.TAPE_ID) is not None or t in read_names(value):
         return False
     total = 0
     use = None
     for j in range(i + 1, len(block)):
-        n = counts[j].get(t, 0)
+        n = 0
+        if t in read_names(block[j]):
+            if counts[j] is None:
+                counts[j] = _read_counts(block[j])
+            n = counts[j].get(t, 0)
         if n:
             total += n
             if use is None:
@@ -631,7 +647,7 @@ def _substitute_at(block, i, writes, counts, substitutable, live, aliases) -> bo
         return False
     if sum(_count_reads(e, t) for e in _direct_exprs(target)) != 1:
         return False
-    deps = reads(value) | {t}
+    deps = read_names(value) | {t}
     if any(writes[k] & deps for k in range(i + 1, use)):
         return False
     # an index write into `y` changes what a view of it (`v = y[1:3]`) holds
@@ -642,7 +658,7 @@ def _substitute_at(block, i, writes, counts, substitutable, live, aliases) -> bo
             return False
     forget(target)
     _replace_direct(target, t, value)
-    counts[use] = _read_counts(target)
+    counts[use] = None
     return True
 
 
@@ -688,12 +704,26 @@ def _fold_numbers(a, op, b):
     return None
 
 
+def _foldable(node) -> bool:
+    """Whether an expression holds something `constant_folding` may fold: an
+    operation with a number operand, or a comparison of constants."""
+    for n in nodes(node):
+        cls = n.__class__
+        if cls is gast.BinOp:
+            if n.left.__class__ is gast.Constant or n.right.__class__ is gast.Constant:
+                return True
+        elif cls is gast.Compare and n.left.__class__ is gast.Constant:
+            return True
+    return False
+
+
 def constant_folding(body):
     changed = False
+    folded = 0  # folds so far: a statement whose visit adds one is forgotten
 
     class Fold(gast.NodeTransformer):
         def visit_Compare(self, node):
-            nonlocal changed
+            nonlocal folded
             self.generic_visit(node)
             if (
                 len(node.ops) == 1
@@ -702,44 +732,44 @@ def constant_folding(body):
                 and isinstance(node.comparators[0], gast.Constant)
             ):
                 same = node.left.value is node.comparators[0].value
-                changed = True
+                folded += 1
                 value = same if isinstance(node.ops[0], gast.Is) else not same
                 return gast.Constant(value=value, kind=None)
             return node
 
         def visit_BinOp(self, node):
-            nonlocal changed
+            nonlocal folded
             self.generic_visit(node)
             op = node.op
             if _is_number(node.left) and _is_number(node.right):
-                folded = _fold_numbers(node.left.value, op, node.right.value)
-                if folded is not None:
-                    changed = True
-                    return gast.Constant(value=folded, kind=None)
+                number = _fold_numbers(node.left.value, op, node.right.value)
+                if number is not None:
+                    folded += 1
+                    return gast.Constant(value=number, kind=None)
             if not self.identities:
                 return node
             if isinstance(op, gast.Pow) and _is_const(node.right, 1):
-                changed = True
+                folded += 1
                 return node.left
             if isinstance(op, gast.Add):
                 if _is_const(node.right, 0) and not _is_const(node.left, 0):
-                    changed = True
+                    folded += 1
                     return node.left
                 if _is_const(node.left, 0):
-                    changed = True
+                    folded += 1
                     return node.right
             if isinstance(op, gast.Mult):
                 if _is_const(node.right, 1):
-                    changed = True
+                    folded += 1
                     return node.left
                 if _is_const(node.left, 1):
-                    changed = True
+                    folded += 1
                     return node.right
             if isinstance(op, gast.Sub) and _is_const(node.right, 0):
-                changed = True
+                folded += 1
                 return node.left
             if isinstance(op, gast.Div) and _is_const(node.right, 1):
-                changed = True
+                folded += 1
                 return node.left
             return node
 
@@ -750,15 +780,35 @@ def constant_folding(body):
             # `x + 0.0` is a new array in the user's code: folding it to `x`
             # would alias a value the code may later write into
             folder.identities = anno.getanno(s, anno.GENERATED, False)
-            folder.visit(s)
+            before = folded
+            # the statement's own expressions (nested blocks are blocks of their own)
+            for field in s._fields:
+                if field in ("body", "orelse"):
+                    continue
+                value = getattr(s, field, None)
+                if isinstance(value, gast.expr) and _foldable(value):
+                    setattr(s, field, folder.visit(value))
+                elif isinstance(value, list):
+                    value[:] = [
+                        folder.visit(v)
+                        if isinstance(v, gast.expr) and _foldable(v)
+                        else v
+                        for v in value
+                    ]
+            if folded != before:
+                forget(s)
+                changed = True
             if isinstance(s, gast.If) and isinstance(s.test, gast.Constant):
                 new.extend(s.body if s.test.value else s.orelse)
+                forget(s)
                 changed = True
                 continue
             if isinstance(s, gast.For) and _empty(s.body) and _is_pure(s.iter):
+                forget(s)
                 changed = True
                 continue  # for i in reversed(range(n)): pass  =>  (nothing)
             if isinstance(s, gast.If) and _empty(s.body) and _is_pure(s.test):
+                forget(s)
                 if _empty(s.orelse):
                     changed = True
                     continue  # if c: pass  =>  (nothing)
@@ -797,11 +847,11 @@ def redundant_assignments(body):
                 writes = None
                 changed = True
                 continue
-            if v in reads(value):  # `y = y @ M` twice is two steps
+            if v in read_names(value):  # `y = y @ M` twice is two steps
                 i += 1
                 continue
             text = None
-            guard = reads(value) | {v}
+            guard = read_names(value) | {v}
             if writes is None:
                 writes = [written([s]) for s in block]
             j = i + 1
@@ -816,6 +866,7 @@ def redundant_assignments(body):
                     if text is None:
                         text = gast.dump(value)
                     if gast.dump(again[1]) == text:
+                        forget(later)
                         del block[j], writes[j]
                         changed = True
                         continue
@@ -845,7 +896,6 @@ def merge_unbroadcasts(body):
     class Merge(gast.NodeTransformer):
         def visit_Call(self, node):
             # `unbroadcast(-g, x)` => `-unbroadcast(g, x)`: negate the reduced value
-            nonlocal changed
             self.generic_visit(node)
             if (
                 isinstance(node.func, gast.Name)
@@ -855,12 +905,11 @@ def merge_unbroadcasts(body):
                 and isinstance(node.args[0].op, gast.USub)
             ):
                 node.args[0] = node.args[0].operand
-                changed = True
+                self.changed = True
                 return gast.UnaryOp(op=gast.USub(), operand=node)
             return node
 
         def visit_BinOp(self, node):
-            nonlocal changed
             self.generic_visit(node)
             if not isinstance(node.op, gast.Add):
                 return node
@@ -882,7 +931,7 @@ def merge_unbroadcasts(body):
                     first.args[0] = gast.BinOp(
                         left=first.args[0], op=gast.Add(), right=t.args[0]
                     )
-                    changed = True
+                    self.changed = True
                     continue
                 if k is not None:
                     seen[k] = t
@@ -896,7 +945,13 @@ def merge_unbroadcasts(body):
 
     merger = Merge()
     for s in body:
+        if not any(_calls(n, "unbroadcast") for n in nodes(s)):
+            continue
+        merger.changed = False
         merger.visit(s)
+        if merger.changed:
+            forget(s)
+            changed = True
     return changed
 
 
@@ -910,7 +965,6 @@ def plus_minus(body):
 
     class DoubleNegation(gast.NodeTransformer):
         def visit_UnaryOp(self, node):
-            nonlocal changed
             self.generic_visit(node)
             inner = node.operand
             if (
@@ -918,21 +972,28 @@ def plus_minus(body):
                 and isinstance(inner, gast.UnaryOp)
                 and isinstance(inner.op, gast.USub)
             ):
-                changed = True
+                self.changed = True
                 return inner.operand
             return node
 
+    negation = DoubleNegation()
     for s in body:
-        DoubleNegation().visit(s)
-    for n in gast.walk(gast.Module(body=body, type_ignores=[])):
-        if (
-            isinstance(n, gast.BinOp)
-            and isinstance(n.op, gast.Add)
-            and isinstance(n.right, gast.UnaryOp)
-            and isinstance(n.right.op, gast.USub)
-        ):
-            n.op = gast.Sub()
-            n.right = n.right.operand
+        if not any(n.__class__ is gast.USub for n in nodes(s)):
+            continue
+        negation.changed = False
+        negation.visit(s)
+        for n in nodes(s):
+            if (
+                isinstance(n, gast.BinOp)
+                and isinstance(n.op, gast.Add)
+                and isinstance(n.right, gast.UnaryOp)
+                and isinstance(n.right.op, gast.USub)
+            ):
+                n.op = gast.Sub()
+                n.right = n.right.operand
+                negation.changed = True
+        if negation.changed:
+            forget(s)
             changed = True
     return changed
 
@@ -969,20 +1030,28 @@ def shape_only_arguments(body):
                 return arg.right
         return None
 
-    for n in gast.walk(gast.Module(body=body, type_ignores=[])):
-        if (
-            isinstance(n, gast.Call)
-            and isinstance(n.func, gast.Name)
-            and n.func.id in _SHAPE_ONLY
-            and len(n.args) > _SHAPE_ONLY[n.func.id]
-        ):
-            k = _SHAPE_ONLY[n.func.id]
-            simpler = same_shape(n.args[k])
-            if simpler is not None:
-                n.args[k] = gast.Name(
-                    id=simpler.id, ctx=gast.Load(), annotation=None, type_comment=None
-                )
-                changed = True
+    for s in body:
+        simplified = False
+        for n in nodes(s):
+            if (
+                isinstance(n, gast.Call)
+                and isinstance(n.func, gast.Name)
+                and n.func.id in _SHAPE_ONLY
+                and len(n.args) > _SHAPE_ONLY[n.func.id]
+            ):
+                k = _SHAPE_ONLY[n.func.id]
+                simpler = same_shape(n.args[k])
+                if simpler is not None:
+                    n.args[k] = gast.Name(
+                        id=simpler.id,
+                        ctx=gast.Load(),
+                        annotation=None,
+                        type_comment=None,
+                    )
+                    simplified = True
+        if simplified:
+            forget(s)
+            changed = True
     return changed
 
 
@@ -1021,7 +1090,7 @@ def _fixed_point(body, live_at_exit, substitutable, max_rounds):
             if idle_since.get(k) == changes:
                 continue
             if run():
-                forget()  # what each node reads and writes is computed anew
+                # each pass has forgotten what it changed (`forget(statement)`)
                 changes += 1
                 changed = True
             else:

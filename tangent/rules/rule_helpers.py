@@ -261,9 +261,14 @@ def extremum_grad(g, y, x, axis=None, keepdims=False, where=True):
     mask = x == kept(y, x, axis, keepdims)
     if where is not True:
         mask = mask & where
-    count = np.sum(mask, axis=normalize_axes(axis, x.ndim), keepdims=True)
-    full = unreduce(g, x, axis, keepdims)
-    return np.where(mask, full / np.maximum(count, 1), 0.0).astype(full.dtype)
+    count = np.count_nonzero(mask, axis=normalize_axes(axis, x.ndim), keepdims=True)
+    # the share of each extremal entry is computed at the reduced shape, and
+    # broadcast once, by `where` (dividing a broadcast view is many times slower)
+    g = as_grad(g, x)
+    if not keepdims and axis is not None and 0 < g.ndim < x.ndim:
+        g = np.expand_dims(g, normalize_axes(axis, x.ndim))
+    share = (g / np.maximum(count, 1)).astype(g.dtype, copy=False)
+    return np.where(mask, share, np.zeros((), dtype=g.dtype))
 
 
 def ptp_grad(g, x, axis=None, keepdims=False):
@@ -1418,6 +1423,13 @@ def unarray(g, obj):
     """Adjoint of np.array / np.asarray of an array or of a (nested) list of values."""
     if is_zero(g):
         return 0.0
+    if (  # the common case first: a flat list of numbers
+        type(obj) is list
+        and type(g) is np.ndarray
+        and g.shape == (len(obj),)
+        and not any(isinstance(item, (list, tuple, np.ndarray)) for item in obj)
+    ):
+        return list(g)
     g = np.reshape(g, np.shape(obj))
     if isinstance(obj, (list, tuple)):
         return [
