@@ -998,6 +998,68 @@ def plus_minus(body):
     return changed
 
 
+def _leftmost_factor(expr):
+    """`g` of a product `g * a * b` (`(g * a) * b`), with the other factors."""
+    factors = []
+    while isinstance(expr, gast.BinOp) and isinstance(expr.op, gast.Mult):
+        factors.append(expr.right)
+        expr = expr.left
+    if not factors or not isinstance(expr, gast.Name):
+        return None, None
+    rest = factors.pop()
+    while factors:
+        rest = gast.BinOp(left=rest, op=gast.Mult(), right=factors.pop())
+    return expr, rest
+
+
+def common_factors(body):
+    """`g * a + g * b` => `g * (a + b)` (also with `-`): one product fewer;
+    `v + v` => `2 * v`.
+
+    In generated statements only (the primal's own arithmetic stays as
+    written); `g` is a variable, the first factor of both products (the
+    adjoint that two contributions to one adjoint share). Products here are
+    elementwise, so the two sides have one value and one broadcast shape.
+    """
+    changed = False
+
+    class Factor(gast.NodeTransformer):
+        def visit_BinOp(self, node):
+            self.generic_visit(node)
+            if not isinstance(node.op, (gast.Add, gast.Sub)):
+                return node
+            if (  # `v + v` => `2 * v`
+                isinstance(node.op, gast.Add)
+                and isinstance(node.left, gast.Name)
+                and isinstance(node.right, gast.Name)
+                and node.left.id == node.right.id
+            ):
+                self.changed = True
+                two = gast.Constant(value=2, kind=None)
+                return gast.BinOp(left=two, op=gast.Mult(), right=node.left)
+            g, a = _leftmost_factor(node.left)
+            h, b = _leftmost_factor(node.right)
+            if g is None or h is None or g.id != h.id:
+                return node
+            self.changed = True
+            total = gast.BinOp(left=a, op=node.op, right=b)
+            return gast.BinOp(left=g, op=gast.Mult(), right=total)
+
+    factor = Factor()
+    for block in _blocks(body):
+        for s in block:
+            if not (
+                isinstance(s, gast.Assign) and anno.getanno(s, anno.GENERATED, False)
+            ):
+                continue
+            factor.changed = False
+            s.value = factor.visit(s.value)
+            if factor.changed:
+                forget(s)
+                changed = True
+    return changed
+
+
 def shape_only_arguments(body):
     """`mean_grad(g, x ** 2, ...)` => `mean_grad(g, x, ...)`.
 
@@ -1077,6 +1139,7 @@ def _fixed_point(body, live_at_exit, substitutable, max_rounds):
         lambda: merge_unbroadcasts(body),
         lambda: shape_only_arguments(body),
         lambda: plus_minus(body),
+        lambda: common_factors(body),
         lambda: redundant_assignments(body),
         lambda: shape_guards(body),
     ]

@@ -9,7 +9,7 @@ def dif_else(x, dresult=1.0):
     dy = dresult * 3.0
     if cond:
         # Grad of: y = x * x
-        dx = dy * x + dy * x
+        dx = dy * (2 * x)
     else:
         # Grad of: y = -x
         dx = -dy

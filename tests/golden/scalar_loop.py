@@ -11,5 +11,5 @@ def dscalar_loop(x, a, dresult=1.0):
         # Grad of: x = x * 0.99 + np.sin(x) * a
         x = _tape.pop()
         da = da + unbroadcast(dx * np.sin(x), a)
-        dx = unbroadcast(dx * a * np.cos(x) + dx * 0.99, x)
+        dx = unbroadcast(dx * (a * np.cos(x) + 0.99), x)
     return dx, da

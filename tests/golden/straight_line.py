@@ -6,6 +6,6 @@ def dstraight_line(x, y, dresult=1.0):
     # Grad of: return z / y
     dz = unbroadcast(dresult / y, z)
     # Grad of: z = x * y + np.exp(x)
-    dx = unbroadcast(dz * exp_x + dz * y, x)
+    dx = unbroadcast(dz * (exp_x + y), x)
     dy = unbroadcast(-dresult * result / y, y) + unbroadcast(dz * x, y)
     return dx, dy

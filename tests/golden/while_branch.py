@@ -17,8 +17,7 @@ def dwhile_branch(w, x, dresult=1.0):
         _tape.append(cond_2)
     dw = zeros_like(w)
     # Grad of: return np.sum(x * x)
-    dx_mul_x = unreduce(dresult, x)
-    dx = dx_mul_x * x + dx_mul_x * x
+    dx = unreduce(dresult, x) * (2 * x)
     for _ in range(n_iterations):
         cond_2 = _tape.pop()
         if cond_2:
