@@ -28,6 +28,7 @@ __all__ = ["forward", "jvp", "jacobian", "hvp", "forward_source"]
 def _build_forward(f, wrt, options):
     node, info = parse_function(f)
     namespace, cells = api._namespace(f)
+    backend = api._backend(options, namespace)
     if getattr(f, "__tangent__", None) is not None:
         for k, v in f.__tangent__.get("imports", {}).items():
             # a recursive gradient calls itself through a stand-in: its function
@@ -50,17 +51,17 @@ def _build_forward(f, wrt, options):
         return fg, fg.__tangent__["tangents"], preferred
 
     result = forward_ast(
-        node,
+        backend.prepare(node),
         info,
         wrt,
-        RULES,
-        namespace,
+        backend.rules,
+        backend.view,
         call_forward,
         optimized=options["optimized"],
         reserved=set(RULES.runtime),
         keep_stages=options.get("keep_stages", False),
     )
-    free = dict(result.imports)
+    free = backend.finish(result.node, result.imports)
     if getattr(f, "__tangent__", None) is not None:
         for k, v in f.__tangent__.get("imports", {}).items():
             free.setdefault(k, v)
@@ -76,6 +77,7 @@ def _build_forward(f, wrt, options):
         "primal": f,
         "wrt": wrt,
         "mode": "forward",
+        "backend": options.get("backend", "numpy"),
         "tangents": result.tangents,
         "source": text,
         "stages": result.stages,
@@ -96,7 +98,14 @@ def _unwrap(f):
 
 
 def _key(f, wrt, options):
-    return (f, wrt, "forward", options["optimized"], options.get("keep_stages", False))
+    return (
+        f,
+        wrt,
+        "forward",
+        options["optimized"],
+        options.get("keep_stages", False),
+        *api._backend_key(options),
+    )
 
 
 def _forward(f, wrt, options):
@@ -131,12 +140,20 @@ def _forward(f, wrt, options):
         return func
 
 
-def forward(f=None, wrt=(0,), *, optimized=True, verbose=0):
+def forward(
+    f=None, wrt=(0,), *, optimized=True, verbose=0, backend=None, loops="python"
+):
     """The forward-mode derivative of `f`, as a generated function.
 
     The result takes `f`'s parameters, then one tangent per `wrt` parameter
     (named like adjoints: `dx` for `x`; keyword-only when `f` has defaults),
     and returns `(f(...), directional derivative)`.
+
+    `backend` and `loops` are `grad`'s: `None` picks "jax" when `f` (or a
+    helper it calls) refers to JAX, else "numpy"; with "jax" the generated
+    function calls `jax.numpy` and runs under `jax.jit` and `jax.vmap`;
+    `loops="scan"` runs its counted loops with `jax.lax.scan` and its
+    data-dependent branches with `jax.lax.cond`.
 
     >>> import numpy as np, tangent
     >>> def f(x):
@@ -149,15 +166,24 @@ def forward(f=None, wrt=(0,), *, optimized=True, verbose=0):
     if f is None or isinstance(f, (int, str, tuple, list)):
         if f is not None:
             wrt = f
-        return lambda func: forward(func, wrt, optimized=optimized, verbose=verbose)
-    return _forward(f, wrt, {"optimized": optimized, "verbose": verbose})
+        return lambda func: forward(
+            func,
+            wrt,
+            optimized=optimized,
+            verbose=verbose,
+            backend=backend,
+            loops=loops,
+        )
+    options = {"optimized": optimized, "verbose": verbose}
+    return _forward(f, wrt, {**options, **api._backend_options(f, backend, loops)})
 
 
-def forward_source(f, wrt=(0,), stage="optimized") -> str:
+def forward_source(f, wrt=(0,), stage="optimized", *, backend=None) -> str:
     """The source of one stage of forward mode: normalized, unoptimized or optimized."""
     if stage == "optimized":
-        return forward(f, wrt).__tangent__["source"]
-    func = _forward(f, wrt, {"optimized": False, "keep_stages": True})
+        return forward(f, wrt, backend=backend).__tangent__["source"]
+    options = {"optimized": False, "keep_stages": True}
+    func = _forward(f, wrt, {**options, **api._backend_options(f, backend, "python")})
     stages = func.__tangent__["stages"]
     if stage not in stages:
         raise ValueError(f"stage must be one of {sorted(stages) + ['optimized']}")
@@ -204,10 +230,12 @@ def _differentiated(primals, tangents):
         if t is None:
             continue
         integer = isinstance(p, (bool, int, np.integer)) or (
-            isinstance(p, np.ndarray) and not np.issubdtype(p.dtype, np.inexact)
+            hasattr(p, "shape")
+            and hasattr(p, "dtype")
+            and not np.issubdtype(np.dtype(p.dtype), np.inexact)
         )
         if integer:
-            if np.any(np.asarray(t) != 0):
+            if _surely_nonzero(t):
                 raise TypeError(
                     f"argument {i} is an integer: it has no tangent other than 0 "
                     "(pass a float to differentiate by it)"
@@ -217,8 +245,21 @@ def _differentiated(primals, tangents):
     return tuple(out)
 
 
-def jvp(f, primals, tangents):
+def _surely_nonzero(t) -> bool:
+    """Whether the tangent `t` has a nonzero entry (False when its values
+    cannot be read: traced under `jax.jit`)."""
+    try:
+        return bool(np.any(np.asarray(t) != 0))
+    except Exception:  # a traced value
+        return False
+
+
+def jvp(f, primals, tangents, *, backend=None, loops="python"):
     """`(f(*primals), J @ tangents)` by forward mode (JAX's convention).
+
+    `backend` and `loops` as in `forward`: with the JAX backend (picked for
+    a function that uses `jax.numpy`), `jax.jit(lambda x, t: tangent.jvp(f,
+    (x,), (t,)))` compiles it.
 
     >>> import numpy as np, tangent
     >>> def f(x, y):
@@ -231,7 +272,7 @@ def jvp(f, primals, tangents):
     if not wrt:
         out = f(*primals)
         return out, _zeros_like(out)
-    fwd = forward(f, wrt)
+    fwd = forward(f, wrt, backend=backend, loops=loops)
     names = fwd.__tangent__["tangents"]
     kwargs = {n: tangents[i] for n, i in zip(names, wrt)}
     return fwd(*primals, **kwargs)
@@ -242,14 +283,18 @@ def _zeros_like(x):
         return type(x)(_zeros_like(e) for e in x)
     if isinstance(x, np.ndarray):
         return np.zeros_like(x, dtype=np.result_type(x.dtype, float))
+    if hasattr(x, "shape") and hasattr(x, "dtype") and hasattr(x, "astype"):
+        # another library's array (JAX's, traced too): zeros of its own kind
+        return (x * 0).astype(np.result_type(x.dtype, float))
     return 0.0
 
 
-def hvp(f, primals, tangents):
+def hvp(f, primals, tangents, *, backend=None):
     """`(gradient, Hessian @ tangents)` of a scalar `f`, by forward over reverse.
 
     The gradient is with respect to every primal; with one primal each result
-    is one array, with several a tuple.
+    is one array, with several a tuple. `backend` as in `grad` (both the
+    gradient and its forward mode run on it).
 
     >>> import numpy as np, tangent
     >>> def f(x):
@@ -260,8 +305,8 @@ def hvp(f, primals, tangents):
     """
     _check_tangents(f, primals, tangents)
     wrt = tuple(range(len(primals)))
-    df = api.grad(f, wrt=wrt)
-    return jvp(df, tuple(primals), tuple(tangents))
+    df = api.grad(f, wrt=wrt, backend=backend)
+    return jvp(df, tuple(primals), tuple(tangents), backend=backend)
 
 
 def jacobian(f, wrt=0, *, mode=None):

@@ -324,6 +324,9 @@ def _rebind_helpers():
             new.__kwdefaults__ = copy.copy(obj.__kwdefaults__)
             new.__doc__ = obj.__doc__
             new.__qualname__ = obj.__qualname__
+            # its code is the rule helper's: a helper without a rule of its own
+            # is differentiated through that source (higher order), as on NumPy
+            new.__module__ = obj.__module__
             namespace[name] = new
             helpers[name] = new
     return namespace, helpers
@@ -564,6 +567,25 @@ def unpad(g, array, pad_width, mode="constant", reflect_type="even"):
     dtype = jnp.result_type(g, _h("grad_dtype")(x))
     out = jnp.zeros(x.size, dtype=dtype).at[source.ravel()].add(jnp.ravel(g))
     return out.reshape(x.shape)
+
+
+@_helper
+def cumprod_tangent(t, y, x, axis=None):
+    """Tangent of cumprod: sum over j <= i of t_j times the product of x_k,
+    k <= i, k != j (exact at zeros)."""
+    x = jnp.asarray(x, dtype=jnp.result_type(x, float))
+    if axis is None:
+        t, x, axis = jnp.ravel(t), jnp.ravel(x), 0
+    shape = x.shape
+    x = jnp.moveaxis(x, axis, -1)
+    t = jnp.moveaxis(jnp.broadcast_to(t, shape), axis, -1)
+    n = x.shape[-1]
+    position = np.arange(n)
+    out = jnp.zeros(x.shape, dtype=jnp.result_type(x, t))
+    for j in range(n):
+        partial = jnp.cumprod(x.at[..., j].set(1.0), axis=-1) * t[..., j : j + 1]
+        out = out + jnp.where(position >= j, partial, 0.0)
+    return jnp.moveaxis(out, -1, axis)
 
 
 @_helper
@@ -993,6 +1015,9 @@ def jax_namespace(namespace):
     objects are replaced by their JAX counterparts (kept when JAX lacks one)."""
     out = {}
     for name, value in namespace.items():
+        if isinstance(value, _NumpyOnJax):  # the rule helpers' `np`
+            out[name] = jnp
+            continue
         if value is math or getattr(value, "__module__", None) == "math":
             # kept: scalar inference knows math's results are numbers; the
             # rules of math.sin are mirrored under its own key
