@@ -20,6 +20,7 @@ import types
 
 import gast
 
+from tangent.custom import custom_vjp
 from tangent.rules import RULES
 from transforms import codegen
 from transforms.errors import (
@@ -260,12 +261,14 @@ def _fingerprint(value):
         return ("array", value.shape, value.dtype.str)
     if isinstance(value, (str, bytes)) or value is None:
         return ("constant", type(value), value)
+    if isinstance(value, custom_vjp):  # generated code calls its fwd and bwd
+        return ("custom_vjp", value, value.forward, value.backward)
     return ("object", value)  # held, so that its identity cannot be reused
 
 
 def _same_fingerprint(a, b) -> bool:
-    if a[0] == "object" or b[0] == "object":
-        return a[0] == b[0] and a[1] is b[1]
+    if a[0] in ("object", "custom_vjp") or b[0] in ("object", "custom_vjp"):
+        return a[0] == b[0] and all(x is y for x, y in zip(a[1:], b[1:], strict=True))
     return a == b
 
 

@@ -12,10 +12,19 @@
 
     safe_log.defvjp(safe_log_fwd, safe_log_bwd)
 
-A gradient of a function that calls `safe_log` calls `safe_log_bwd` for it
-(`dx_safe_log, = safe_log.tangent_backward(dy, x)` in the generated code)
-instead of differentiating its body. `stop_gradient(x)` is `x`, with no
-derivative flowing through it.
+A gradient of a function that calls `safe_log` calls `safe_log_fwd` and
+`safe_log_bwd` for it instead of differentiating its body; the generated
+code reads
+
+    safe_log_residuals = safe_log_fwd(x)[1]
+    dx_safe_log, = checked_adjoints(safe_log_bwd(safe_log_residuals, dy), (x,), 'safe_log_bwd')
+
+Both are ordinary functions with source, so a gradient can be
+differentiated again (`grad(grad(f))`) through them; `checked_adjoints`
+refuses a backward that returns the wrong number or shapes of adjoints.
+Forward mode (`jvp`) has no derivative for a custom_vjp function, as in
+JAX: register a forward rule with `tangent.forward_rule` for it.
+`stop_gradient(x)` is `x`, with no derivative flowing through it.
 """
 
 from __future__ import annotations

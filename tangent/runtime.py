@@ -26,6 +26,7 @@ __all__ = [
     "minmax_grads",
     "scalar_seed",
     "shared_update_error",
+    "checked_adjoints",
     "builtin_extremum_grads",
     "copy_value",
     "grad_at",
@@ -179,8 +180,6 @@ def broadcast_back(g, x, axis=None, keepdims=False):
 
 def zeros_like(x):
     """A zero adjoint for `x`: `0.0` for Python numbers, zeros of `x`'s structure."""
-    if type(x) is np.ndarray and x.dtype.kind in "fc":
-        return np.zeros(x.shape, dtype=x.dtype)  # the common case, kept cheap
     if isinstance(x, (bool, int, float)):
         return 0.0
     if isinstance(x, (list, tuple)):
@@ -250,16 +249,14 @@ def add_at(dx, x, index, g):
         else:
             new[index] = add_grad(new[index], g)
         return new
-    if type(dx) is np.ndarray:
-        new = dx.copy()
-    elif _is_zero(dx):
+    if _is_zero(dx):
         new = np.zeros(
             np.shape(x),
             dtype=np.result_type(np.asarray(x).dtype, np.asarray(g).dtype, np.float16),
         )
     else:
         new = np.array(dx, copy=True)
-    if type(index) is int or _is_basic_index(index):
+    if _is_basic_index(index):
         new[index] += g
     else:
         np.add.at(new, index, g)
@@ -373,3 +370,34 @@ def broadcast_like(t, y):
     if np.shape(t) == np.shape(y):
         return t
     return np.broadcast_to(t, np.shape(y)).copy()
+
+
+def checked_adjoints(adjoints, primals, backward):
+    """`adjoints`, the value a custom_vjp backward named `backward` returned
+    for the arguments `primals`, once checked: one adjoint per argument, each
+    of its argument's shape (or None). Called by generated code."""
+    from transforms.errors import ShapeMismatchError, TransformError
+
+    function, filename, line = _where()
+    if not isinstance(adjoints, tuple) or len(adjoints) != len(primals):
+        raise TransformError(
+            f"the backward of a custom_vjp function must return a tuple of "
+            f"{len(primals)} adjoints, one per argument",
+            function=function,
+            filename=filename,
+            lineno=line,
+            construct=f"{backward} returned {type(adjoints).__name__}",
+            hint="return (adjoint_of_x,) for one argument, a tuple for several",
+        )
+    for i, (g, a) in enumerate(zip(adjoints, primals, strict=True)):
+        if g is not None and np.shape(g) != np.shape(a):
+            raise ShapeMismatchError(
+                f"the backward of a custom_vjp function returned an adjoint of "
+                f"shape {np.shape(g)} for argument {i}, of shape {np.shape(a)}",
+                function=function,
+                filename=filename,
+                lineno=line,
+                construct=f"{backward} returned it",
+                hint="each adjoint has the shape of its argument",
+            )
+    return adjoints

@@ -59,7 +59,86 @@ def test_custom_vjp_backward_is_called():
     x, w = np.array([0.3, -2.0, 5.0]), 1.5
     df = tangent.grad(uses_custom, wrt=(0, 1))
     check_grads(uses_custom, (x, w), (0, 1), df(x, w))
-    assert "log1pexp.tangent_backward(" in tangent.source(df)
+    source = tangent.source(df)
+    # the user's forward gives the residuals, the user's backward the adjoints
+    assert "log1pexp_residuals = log1pexp_fwd(x_mul_w)[1]" in source
+    assert "checked_adjoints(log1pexp_bwd(log1pexp_residuals, " in source
+
+
+def sum_log1pexp(x):
+    return np.sum(log1pexp(x))
+
+
+def test_custom_vjp_differentiated_twice_through_its_backward():
+    # d/dx log(1 + e^x) = sigmoid(x) (the backward), and its derivative
+    # sigmoid(x) (1 - sigmoid(x)) comes from differentiating the backward
+    x = np.array([0.3, -2.0, 5.0])
+    second = tangent.grad(lambda_free_second_derivative)(x)
+    s = 1.0 / (1.0 + np.exp(-x))
+    np.testing.assert_allclose(second, s * (1.0 - s), rtol=1e-10)
+    d_sum = tangent.grad(sum_log1pexp)
+    np.testing.assert_allclose(d_sum(x), s, rtol=1e-12)
+
+
+def lambda_free_second_derivative(x):
+    return np.sum(DLOG1PEXP(x))
+
+
+DLOG1PEXP = tangent.grad(sum_log1pexp)
+
+
+def test_custom_vjp_second_derivative_matches_jax():
+    import jax
+    import jax.numpy as jnp
+
+    @jax.custom_vjp
+    def jax_log1pexp(x):
+        return jnp.log1p(jnp.exp(x))
+
+    def jax_fwd(x):
+        return jax_log1pexp(x), x
+
+    def jax_bwd(x, g):
+        return (g * (1.0 / (1.0 + jnp.exp(-x))),)
+
+    jax_log1pexp.defvjp(jax_fwd, jax_bwd)
+    x = np.array([0.3, -2.0, 5.0])
+    with jax.enable_x64(True):
+        expected = jax.grad(
+            lambda v: jnp.sum(jax.grad(lambda u: jnp.sum(jax_log1pexp(u)))(v) * v)
+        )(jnp.asarray(x))
+    ours = tangent.grad(weighted_first_derivative)(x)
+    np.testing.assert_allclose(ours, np.asarray(expected), rtol=1e-10)
+
+
+def weighted_first_derivative(x):
+    return np.sum(DLOG1PEXP(x) * x)
+
+
+def test_redefining_the_backward_regenerates_the_gradient():
+    @tangent.custom_vjp
+    def scale(x):
+        return x * 2.0
+
+    global SCALE
+    SCALE = scale
+    scale.defvjp(lambda x: (scale(x), None), lambda r, g: (g * 2.0,))
+    assert tangent.grad(uses_scale)(1.5) == pytest.approx(2.0)
+    scale.defvjp(lambda x: (scale(x), None), lambda r, g: (g * 3.0,))
+    assert tangent.grad(uses_scale)(1.5) == pytest.approx(3.0)
+
+
+SCALE = None
+
+
+def uses_scale(x):
+    return SCALE(x)
+
+
+def test_forward_mode_of_a_custom_vjp_function_is_refused_with_a_hint():
+    with pytest.raises(tangent.NoRuleError) as info:
+        tangent.jvp(sum_log1pexp, (np.array([0.3]),), (np.array([1.0]),))
+    assert "custom_vjp" in str(info.value) and "forward_rule" in info.value.hint
 
 
 def test_custom_vjp_is_stable_where_the_naive_gradient_overflows():

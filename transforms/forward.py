@@ -248,7 +248,17 @@ class ForwardMode(ReverseMode):
         active = [a for a in self._operands(op) if self.tangent(a) is not None]
         if not active:
             return []
-        if op.kind in ("unknown", "custom"):
+        if op.kind == "custom":
+            raise self.error(
+                NoRuleError,
+                "a custom_vjp function has a backward but no forward derivative "
+                "(as in JAX)",
+                s,
+                _op_text(op, value),
+                "register one with @tangent.forward_rule for it, or use reverse "
+                "mode (tangent.grad, tangent.vjp)",
+            )
+        if op.kind == "unknown":
             raise self.error(
                 NoRuleError,
                 "no forward derivative rule",

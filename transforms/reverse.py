@@ -946,7 +946,13 @@ class ReverseMode:
         return out
 
     def adjoint_of_custom(self, s, op):
-        """A function with a user-given backward: `dx_f, _ = f.tangent_backward(dy, x, n)`."""
+        """A function with a user-given backward (`custom_vjp`): the backward
+        sweep runs the user's forward for the residuals and the user's backward
+        on them, two ordinary calls that a second differentiation follows:
+
+            residuals = f_fwd(x, n)[1]
+            dx_f, dn_f = checked_adjoints(f_bwd(residuals, dy), (x, n), 'f_bwd')
+        """
         value = s.value
         if op.keywords:
             raise self.error(
@@ -956,32 +962,69 @@ class ReverseMode:
                 _func_text(value),
                 "pass its arguments positionally",
             )
-        target = s.targets[0].id
-        func = self.import_name(_func_name(value), op.func)
-        names = []
-        out = []
-        for atom in value.args:
-            if self.has_adjoint(atom):
-                names.append(self.fresh(f"d{atom.id}_{_func_name(value)}"))
-            else:
-                names.append("_")
-        if all(n == "_" for n in names):
+        custom = op.func
+        label = _func_name(value)
+        if custom.forward is None or custom.backward is None:
+            raise self.error(
+                TransformError,
+                "custom_vjp function has no backward",
+                s,
+                f"call to '{label}'",
+                f"call {label}.defvjp(fwd, bwd) before differentiating",
+            )
+        active = [self.has_adjoint(atom) for atom in value.args]
+        if not any(active):
             return []
-        call = gast.Call(
-            func=gast.Attribute(
-                value=name(func), attr="tangent_backward", ctx=gast.Load()
-            ),
-            args=[name(self.adj(target)), *copy.deepcopy(value.args)],
+        target = s.targets[0].id
+        own = _func_text_of(custom, label)  # a lambda's name: after the function
+        forward = self.import_name(
+            _func_text_of(custom.forward, f"{own}_fwd"), custom.forward
+        )
+        backward_label = _func_text_of(custom.backward, f"{own}_bwd")
+        backward = self.import_name(backward_label, custom.backward)
+        residuals = self.fresh(f"{label}_residuals")
+        run_forward = gast.Call(
+            func=name(forward), args=copy.deepcopy(value.args), keywords=[]
+        )
+        run_backward = gast.Call(
+            func=name(backward),
+            args=[name(residuals), name(self.adj(target))],
             keywords=[],
         )
-        anno.setanno(call, anno.IMPURE, True)
-        targets = gast.Tuple(
-            elts=[name(n, store=True) for n in names], ctx=gast.Store()
+        for call in (run_forward, run_backward):
+            anno.setanno(call, anno.IMPURE, True)
+        checked = gast.Call(
+            func=name(self.runtime_name("checked_adjoints")),
+            args=[
+                run_backward,
+                gast.Tuple(elts=copy.deepcopy(value.args), ctx=gast.Load()),
+                const(backward_label),
+            ],
+            keywords=[],
         )
-        out.append(gast.Assign(targets=[targets], value=call, type_comment=None))
-        for atom, n in zip(value.args, names):
-            if n != "_":
-                out.append(self.accumulate(self.adj(atom.id), name(n)))
+        out = [
+            assign(
+                residuals,
+                gast.Subscript(value=run_forward, slice=const(1), ctx=gast.Load()),
+            )
+        ]
+        if all(active):
+            names = [self.fresh(f"d{atom.id}_{label}") for atom in value.args]
+            targets = gast.Tuple(
+                elts=[name(n, store=True) for n in names], ctx=gast.Store()
+            )
+            out.append(gast.Assign(targets=[targets], value=checked, type_comment=None))
+            items = [name(n) for n in names]
+        else:
+            adjoints = self.fresh(f"adjoints_{label}")
+            out.append(assign(adjoints, checked))
+            items = [
+                gast.Subscript(value=name(adjoints), slice=const(i), ctx=gast.Load())
+                for i in range(len(value.args))
+            ]
+        for atom, is_active, item in zip(value.args, active, items):
+            if is_active:
+                out.append(self.accumulate(self.adj(atom.id), item))
         return out
 
     def adjoint_of_call(self, s, op):
@@ -1553,6 +1596,12 @@ def _func_text(value):
     from transforms.quoting import to_source
 
     return to_source(value.func) if isinstance(value, gast.Call) else to_source(value)
+
+
+def _func_text_of(func, default) -> str:
+    """A user function's name, for generated code (`default` for a lambda)."""
+    text = getattr(func, "__name__", None)
+    return text if isinstance(text, str) and text.isidentifier() else default
 
 
 def _func_name(value):
