@@ -81,7 +81,9 @@ class custom_vjp:  # noqa: N801  (used as a decorator, like JAX's)
         return forward
 
     def tangent_backward(self, cotangent, *args):
-        """The adjoints of `args` given the output's adjoint (called by generated code)."""
+        """The adjoints of `args` given the output's adjoint, by running the
+        forward and the backward (for calling by hand; generated code calls
+        the two itself, so that it can be differentiated again)."""
         import numpy as np
 
         if self.forward is None or self.backward is None:
