@@ -980,3 +980,22 @@ def test_cumprod_tangent_on_jax():
     ref = jax.jvp(cumulative, (x,), (t,))
     close(jax.jit(lambda x, t: tangent.jvp(cumulative, (x,), (t,)))(x, t), ref)
     close(ref[1], _directional_fd(cumulative, (x,), (t,)), rtol=1e-6, atol=1e-8)
+
+
+def sorted_cubes(x):
+    return jnp.sum(jnp.sort(x) ** 3 * jnp.arange(1.0, 4.0))
+
+
+def padded_squares(x):
+    return jnp.sum(jnp.pad(x, (1, 2), mode="reflect") ** 2 * jnp.arange(1.0, 7.0))
+
+
+@pytest.mark.parametrize("f", [sorted_cubes, padded_squares])
+def test_hvp_through_the_jax_only_rule_helpers(f):
+    # the gradient calls helpers of the JAX backend (sort_grad, unpad) that
+    # have no rules: forward over reverse differentiates them through source
+    x = jnp.array([0.3, -1.2, 0.7])
+    t = jnp.array([1.0, 0.5, -2.0])
+    expected = jax.jvp(jax.grad(f), (x,), (t,))
+    close(tangent.hvp(f, (x,), (t,)), expected)
+    close(jax.jit(lambda x, t: tangent.hvp(f, (x,), (t,)))(x, t), expected)

@@ -280,6 +280,9 @@ def _on_jax(name):
         return found
 
     def call(*args, **kwargs):
+        if "kind" in kwargs and name in ("sort", "argsort"):
+            # NumPy's kind="stable" is jax.numpy's stable=True (its default)
+            kwargs["stable"] = kwargs.pop("kind") in ("stable", "mergesort")
         if name in ("shape", "ndim", "size") and isinstance(args[0], (list, tuple)):
             return numpy_version(jnp.asarray(args[0]), *args[1:], **kwargs)
         try:

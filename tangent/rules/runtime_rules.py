@@ -32,6 +32,7 @@ from tangent.runtime import (
 )
 
 nondifferentiable(runtime.zeros_like)
+nondifferentiable(runtime.shared_update_error)  # builds an error to raise
 
 
 def _is_zero(g):
