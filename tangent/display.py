@@ -369,21 +369,24 @@ def show_source(text: str, primal: str | None = None, titles=("primal", "generat
     """Print `text` (beside `primal` when given) in a terminal; highlighted HTML
     in a notebook."""
     if in_notebook():
-        from IPython.display import HTML, display
+        from IPython.display import display
 
+        # the highlighted HTML, and the plain text for viewers without HTML
+        # (a saved notebook's text/plain then holds the code, not a repr)
         if primal is None:
-            display(HTML(highlight_html(text)))
-            return
-        cell = '<td style="vertical-align:top;text-align:left;padding-right:2em">'
-        head = '<th style="text-align:left">'
-        display(
-            HTML(
-                "<table><tr>"
-                f"{head}{html.escape(titles[0])}</th>{head}{html.escape(titles[1])}</th>"
+            bundle = {"text/html": highlight_html(text), "text/plain": text}
+        else:
+            cell = '<td style="vertical-align:top;text-align:left;padding-right:2em">'
+            head = '<th style="text-align:left">'
+            bundle = {
+                "text/html": "<table><tr>"
+                f"{head}{html.escape(titles[0])}</th>"
+                f"{head}{html.escape(titles[1])}</th>"
                 f"</tr><tr>{cell}{highlight_html(primal)}</td>"
-                f"{cell}{highlight_html(text)}</td></tr></table>"
-            )
-        )
+                f"{cell}{highlight_html(text)}</td></tr></table>",
+                "text/plain": side_by_side(primal, text),
+            }
+        display(bundle, raw=True)
         return
     if primal is None:
         sys.stdout.write(text)

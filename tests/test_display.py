@@ -1,8 +1,10 @@
 """Pictures and source display: graph DOT/SVG, show() in a terminal and a notebook."""
 
 import html
+import inspect
 import re
 import sys
+import textwrap
 import types
 
 import numpy as np
@@ -139,15 +141,20 @@ def test_show_beside_the_primal_in_a_terminal(capsys):
 def test_show_highlights_html_in_a_notebook(monkeypatch):
     shown = []
     fake_display = types.ModuleType("IPython.display")
-    fake_display.HTML = lambda text: ("HTML", text)
-    fake_display.display = shown.append
+    fake_display.display = lambda bundle, raw=False: shown.append((bundle, raw))
     monkeypatch.setitem(sys.modules, "IPython.display", fake_display)
     monkeypatch.setattr(display, "in_notebook", lambda: True)
     df = tangent.grad(loop_and_branch)
     tangent.show(df)
     tangent.show(df, primal=True)
-    assert [kind for kind, _ in shown] == ["HTML", "HTML"]
-    single, both = shown[0][1], shown[1][1]
+    assert [raw for _, raw in shown] == [True, True]
+    # text for viewers without HTML: the code itself, not an object's repr
+    assert shown[0][0]["text/plain"] == tangent.source(df)
+    primal_text = textwrap.dedent(inspect.getsource(loop_and_branch))
+    assert shown[1][0]["text/plain"] == display.side_by_side(
+        primal_text, tangent.source(df)
+    )
+    single, both = shown[0][0]["text/html"], shown[1][0]["text/html"]
     # Pygments colours keywords: `def` and `for` are in styled spans
     assert re.search(r"<span style=\"[^\"]+\">def</span>", single)
     assert (
