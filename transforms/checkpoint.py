@@ -53,7 +53,7 @@ sweep's worth of time. The gradient is the same, operation for operation.
                 # Grad of: x = x * 0.99 + np.sin(x) * a
                 x = _tape.pop()
                 da = da + unbroadcast(dx * np.sin(x), a)
-                dx = unbroadcast(dx * a * np.cos(x) + dx * 0.99, x)
+                dx = unbroadcast(dx * (a * np.cos(x) + 0.99), x)
         return dx, da
 
 A `while` loop (and a `for` loop that may `break` or `return`) already
