@@ -32,7 +32,7 @@ from __future__ import annotations
 import functools
 
 from tangent.rules.registry import nondifferentiable
-from transforms.errors import ShapeMismatchError, TransformError
+from transforms.errors import TransformError
 
 __all__ = ["custom_vjp", "stop_gradient"]
 
@@ -84,7 +84,7 @@ class custom_vjp:  # noqa: N801  (used as a decorator, like JAX's)
         """The adjoints of `args` given the output's adjoint, by running the
         forward and the backward (for calling by hand; generated code calls
         the two itself, so that it can be differentiated again)."""
-        import numpy as np
+        from tangent.runtime import checked_adjoints
 
         if self.forward is None or self.backward is None:
             raise TransformError(
@@ -94,22 +94,5 @@ class custom_vjp:  # noqa: N801  (used as a decorator, like JAX's)
                 hint="call f.defvjp(f_fwd, f_bwd) before differentiating",
             )
         _, residuals = self.forward(*args)
-        grads = self.backward(residuals, cotangent)
-        if not isinstance(grads, tuple) or len(grads) != len(args):
-            raise TransformError(
-                f"the backward of a custom_vjp function must return a tuple of "
-                f"{len(args)} adjoints, one per argument",
-                function=self.func.__name__,
-                construct=f"{getattr(self.backward, '__name__', 'backward')} "
-                f"returned {type(grads).__name__}",
-                hint="return (adjoint_of_x,) for one argument, a tuple for several",
-            )
-        for i, (g, a) in enumerate(zip(grads, args, strict=True)):
-            if g is not None and np.shape(g) != np.shape(a):
-                raise ShapeMismatchError(
-                    f"the backward of a custom_vjp function returned an adjoint of "
-                    f"shape {np.shape(g)} for argument {i}, of shape {np.shape(a)}",
-                    function=self.func.__name__,
-                    hint="each adjoint has the shape of its argument",
-                )
-        return grads
+        label = getattr(self.backward, "__name__", "backward")
+        return checked_adjoints(self.backward(residuals, cotangent), args, label)
