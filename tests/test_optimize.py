@@ -24,6 +24,7 @@ from transforms.optimize import (
     merge_unbroadcasts,
     optimize,
     redundant_assignments,
+    zero_derivatives,
     zero_propagation,
 )
 from transforms.quoting import to_source
@@ -745,3 +746,159 @@ def test_optimize_keeps_user_variables():
     assert text(body) == src
     optimize(body, {"r"}, {"b2"})
     assert text(body) == "a2 = x * 2\nr = a2 + 1"
+
+
+# ----- zero derivatives by shift invariance -----
+
+_KINDS = {
+    "exp": "exp",
+    "log": "log",
+    "sum": "sum",
+    "mean": "mean",
+    "max": "extremum",
+    "min": "extremum",
+}
+
+
+def _kind_of(func):
+    if (
+        isinstance(func, gast.Attribute)
+        and isinstance(func.value, gast.Name)
+        and func.value.id == "np"
+    ):
+        return _KINDS.get(func.attr)
+    return None
+
+
+def _zero(src, wrt=("x",)):
+    func = gast.parse(textwrap.dedent(src).strip() + "\n").body[0]
+    return zero_derivatives(func, set(wrt), _kind_of)
+
+
+def test_zero_derivatives_the_max_before_a_log_sum_exp():
+    src = """
+    def f(x, y):
+        m = np.max(x, axis=1, keepdims=True)
+        z = x - m
+        e = np.exp(z)
+        s = np.sum(e, axis=1, keepdims=True)
+        lse = np.log(s)
+        t = y * (z - lse)
+        u = np.sum(t, axis=1)
+        r = -np.mean(u)
+        return r
+    """
+    assert _zero(src) == {"m"}
+
+
+def test_zero_derivatives_a_scalar_max_and_its_way_back():
+    # log(sum(exp(x - m))) + m == log(sum(exp(x))) for any number m
+    src = """
+    def f(x):
+        m = np.max(x)
+        e = np.exp(x - m)
+        s = np.sum(e)
+        r = np.log(s) + m
+        return r
+    """
+    assert _zero(src) == {"m"}
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        # the shift does not cancel
+        ["z = x - m", "r = np.sum(z * z)"],
+        # a sum of shifted values shifts by n * delta
+        ["z = x - m", "r = np.sum(z)"],
+        # delta varies along axis 1, over which the sum runs
+        [
+            "z = x - m0",
+            "s = np.sum(np.exp(z), axis=1, keepdims=True)",
+            "r = np.sum(z - np.log(s))",
+        ],
+        # w may have more dimensions than m: its axis 1 may be another axis
+        [
+            "z = w - m",
+            "s = np.sum(np.exp(z), axis=1, keepdims=True)",
+            "r = np.sum(z - np.log(s))",
+        ],
+        # read inside a loop
+        ["z = x - m", "r = 0.0", "for i in range(3):", "    r = r + z[i]"],
+        # without keepdims, the axes of what follows are not m's
+        ["z = x - m", "s = np.sum(np.exp(z), axis=1)", "r = np.sum(s)"],
+    ],
+)
+def test_zero_derivatives_refuses_what_changes(lines):
+    head = [
+        "def f(x, w):",
+        "    m = np.max(x, axis=1, keepdims=True)",
+        "    m0 = np.max(x, axis=0, keepdims=True)",
+    ]
+    src = "\n".join(head + ["    " + line for line in lines] + ["    return r"])
+    shifted = "m0" if "x - m0" in lines[0] else "m"
+    assert shifted not in _zero(src)
+    # an unused variable changes nothing: the derivation holds for it
+    assert ({"m", "m0"} - {shifted}) <= _zero(src)
+
+
+def _log_softmax_xent(logits, labels):
+    m = np.max(logits, axis=1, keepdims=True)
+    z = logits - m
+    lse = np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return -np.mean(np.sum(labels * (z - lse), axis=1))
+
+
+def _logsumexp_scalar_max(x):
+    m = np.max(x)
+    return np.log(np.sum(np.exp(x - m))) + m
+
+
+def _shift_that_stays(x):
+    m = np.max(x, axis=1, keepdims=True)
+    z = x - m
+    return np.sum(np.exp(z) * z)
+
+
+def _shift_over_other_axis(x):
+    m = np.max(x, axis=0, keepdims=True)
+    z = x - m
+    lse = np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+    return np.sum(z - lse)
+
+
+@pytest.mark.parametrize(
+    "f, dropped",
+    [
+        (_log_softmax_xent, True),
+        (_logsumexp_scalar_max, True),
+        (_shift_that_stays, False),
+        (_shift_over_other_axis, False),
+    ],
+)
+def test_zero_derivatives_gradients_against_finite_differences(f, dropped):
+    import tangent
+    from tests.oracle import check_grads
+
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((4, 5)) * 2.0
+    labels = np.eye(5)[rng.integers(0, 5, 4)]
+    args = (x, labels) if f is _log_softmax_xent else (x,)
+    df = tangent.grad(f)
+    check_grads(f, args, (0,), df(*args))
+    source = tangent.source(df)
+    assert ("extremum_grad" not in source) == dropped, source
+
+
+def test_zero_derivatives_sees_through_method_calls():
+    # fuzz seed 99: `(w * m).copy()` changes with m, although its call has no
+    # arguments
+    src = """
+    def f(x, w):
+        m = np.sum(x)
+        v = (w * m).copy()
+        u = [e for e in v]
+        r = np.sum(v) + u[0]
+        return r
+    """
+    assert _zero(src) == set()

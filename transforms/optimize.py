@@ -1161,3 +1161,213 @@ def _fixed_point(body, live_at_exit, substitutable, max_rounds):
         if not changed:
             break
     return body
+
+
+# ----- derivatives that are zero by shift invariance -----
+
+# How a value changes when the variable `m` under study changes by `delta`:
+_INV = ("inv", 0)  # not at all (`inv`), by `k * delta` (`shift`), or by the
+# factor `exp(k * delta)` (`scale`); None: in some other way (unknown)
+
+
+def _shift(k):
+    return _INV if k == 0 else ("shift", k)
+
+
+def _scale(k):
+    return _INV if k == 0 else ("scale", k)
+
+
+def _literal_axes(expr):
+    """The axes of an `axis=` argument written as integer literals, else None."""
+    if isinstance(expr, gast.Constant) and type(expr.value) is int:
+        return frozenset([expr.value])
+    if isinstance(expr, gast.Tuple) and all(
+        isinstance(e, gast.Constant) and type(e.value) is int for e in expr.elts
+    ):
+        return frozenset(e.value for e in expr.elts)
+    return None
+
+
+def _reduction_options(call):
+    """(axis expression or None, keepdims literal or None) of a reduction call
+    `f(x, axis=..., keepdims=...)`; `False` when other arguments are given."""
+    if len(call.args) != 1:
+        return False
+    axis, keepdims = None, False
+    for kw in call.keywords:
+        if kw.arg == "axis":
+            axis = kw.value
+        elif kw.arg == "keepdims":
+            if not isinstance(kw.value, gast.Constant):
+                return False
+            keepdims = kw.value.value is True
+        else:
+            return False
+    return axis, keepdims
+
+
+def zero_derivatives(func, wrt, kind_of):
+    """Variables whose value provably does not change the function's result:
+    the derivative of the result with respect to each is zero.
+
+    A variable `m` qualifies when the result is invariant under `m -> m + delta`,
+    derived statement by statement from algebraic rules, whatever `m` is
+    used for: `x - m` shifts by `-delta`, `exp` turns a shift into a positive
+    factor and `log` a factor back into a shift, sums and means along axes
+    where `delta` is constant keep a factor, means and extrema keep a shift,
+    a difference of equal shifts and a ratio of equal factors are invariant,
+    and anything computed from invariant values only is invariant. The
+    classic instance: the maximum subtracted before a log-sum-exp
+    (`z = x - max(x)`, `z - log(sum(exp(z)))`) does not change its value, so
+    no gradient flows through the maximum.
+
+    `m` must be assigned once, at the top level, by a reduction with literal
+    `axis` and `keepdims=True` (its `delta` is then constant along those axes,
+    and values derived from it keep its number of dimensions) or by a full
+    reduction (a number); the code after it must be straight-line where it
+    reads values that change with `m`. `kind_of(call.func)` names what a call
+    computes ("exp", "log", "sum", "mean", "extremum"), or None.
+    """
+    body = func.body
+    params = {a.id for a in func.args.args}
+    stores: dict[str, int] = {}
+    for n in nodes(func):
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store):
+            stores[n.id] = stores.get(n.id, 0) + 1
+    zero = set()
+    for i, s in enumerate(body):
+        pair = _simple_assign(s)
+        if pair is None or not isinstance(pair[1], gast.Call):
+            continue
+        m, call = pair
+        if m in params or m in wrt or stores.get(m) != 1:
+            continue
+        if kind_of(call.func) not in ("sum", "mean", "extremum"):
+            continue
+        options = _reduction_options(call)
+        if options is False or not isinstance(call.args[0], gast.Name):
+            continue
+        axis, keepdims = options
+        if axis is None and not keepdims:
+            axes = None  # a number: delta is the same everywhere
+        elif keepdims and _literal_axes(axis) is not None:
+            axes = _literal_axes(axis)
+        else:
+            continue
+        if _invariant_after(body[i + 1 :], m, call.args[0].id, axes, kind_of):
+            zero.add(m)
+    return zero
+
+
+def _invariant_after(stmts, m, source, axes, kind_of) -> bool:
+    """Whether the value returned by `stmts` is invariant under `m -> m + delta`.
+
+    `axes`: where `delta` is constant (None: everywhere, `m` is a number).
+    With axes, values that change with `m` are combined only with numbers,
+    with `source` (the array `m` was reduced from, of `m`'s dimensions) and
+    with each other, so that all have `m`'s dimensions and its axes.
+    """
+    state = {m: ("shift", 1)}
+
+    def value(e):
+        if isinstance(e, gast.Name):
+            return state.get(e.id, _INV)
+        if isinstance(e, gast.Constant):
+            return _INV
+        if isinstance(e, gast.UnaryOp):
+            v = value(e.operand)
+            if v == _INV or isinstance(e.op, gast.UAdd):
+                return v
+            if isinstance(e.op, gast.USub) and v and v[0] == "shift":
+                return _shift(-v[1])
+            return None
+        if isinstance(e, gast.BinOp):
+            a, b = value(e.left), value(e.right)
+            if a is None or b is None:
+                return None
+            if a == _INV and b == _INV:
+                return _INV
+            if axes is not None:
+                # an unchanged operand must not add dimensions
+                for side, v in ((e.left, a), (e.right, b)):
+                    if v == _INV and not (
+                        _is_number(side)
+                        or (isinstance(side, gast.Name) and side.id == source)
+                    ):
+                        return None
+            return _combine(e.op, a, b)
+        # anything else (a method's receiver, a comprehension's iterable, an
+        # index) is unchanged only when every name it reads is
+        if all(state.get(v, _INV) == _INV for v in read_names(e)):
+            return _INV
+        if isinstance(e, gast.Call) and _global_path(e.func):
+            operands = list(e.args) + [kw.value for kw in e.keywords]
+            return _call_value(e, [value(a) for a in operands], axes, kind_of)
+        return None
+
+    for s in stmts:
+        if isinstance(s, gast.Return):
+            return s.value is not None and value(s.value) == _INV
+        if source in written([s]):
+            source = None  # no longer the array `m` was reduced from
+        pair = _simple_assign(s)
+        if pair is not None:
+            state[pair[0]] = value(pair[1])
+            continue
+        if any(state.get(v, _INV) != _INV for v in read_names(s)):
+            return False  # control flow or an effect on a value that changes
+        for v in written([s]):
+            state[v] = _INV  # computed from unchanged values only
+    return False
+
+
+def _global_path(func) -> bool:
+    """Whether `func` is a name or a chain of attributes of one (`np.exp`)."""
+    while isinstance(func, gast.Attribute):
+        func = func.value
+    return isinstance(func, gast.Name)
+
+
+def _combine(op, a, b):
+    """How `a op b` changes, given how `a` and `b` do (neither unknown)."""
+    if isinstance(op, (gast.Add, gast.Sub)):
+        sign = 1 if isinstance(op, gast.Add) else -1
+        if a[0] != "scale" and b[0] != "scale":
+            return _shift(a[1] + sign * b[1])
+        if a == b:  # x e^{k delta} + y e^{k delta} = (x + y) e^{k delta}
+            return a
+        return None
+    if isinstance(op, (gast.Mult, gast.Div)):
+        sign = 1 if isinstance(op, gast.Mult) else -1
+        if a[0] != "shift" and b[0] != "shift":
+            return _scale(a[1] + sign * b[1])
+    return None
+
+
+def _call_value(call, values, axes, kind_of):
+    kind = kind_of(call.func)
+    if kind is None or len(call.args) != 1 or values[0] is None:
+        return None
+    if any(v != _INV for v in values[1:]):
+        return None
+    v = values[0]
+    if kind == "exp" and not call.keywords:
+        return ("scale", v[1]) if v[0] == "shift" else None
+    if kind == "log" and not call.keywords:
+        return ("shift", v[1]) if v[0] == "scale" else None
+    if kind not in ("sum", "mean", "extremum"):
+        return None
+    options = _reduction_options(call)
+    if options is False:
+        return None
+    axis, keepdims = options
+    if axes is not None and not (
+        keepdims and _literal_axes(axis) is not None and _literal_axes(axis) <= axes
+    ):
+        return None  # delta varies along the reduced axes, or dimensions go
+    if v[0] == "scale":
+        return v  # a sum, mean or extremum of x e^{k delta}, e^{k delta} > 0
+    if kind in ("mean", "extremum"):
+        return v  # of x + k delta
+    return None

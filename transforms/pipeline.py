@@ -19,7 +19,7 @@ from transforms.analysis import Liveness
 from transforms.errors import BadWrtError
 from transforms.naming import Namer, names_in
 from transforms.normalize import normalize
-from transforms.optimize import optimize
+from transforms.optimize import optimize, zero_derivatives
 from transforms.quoting import assign, const, name
 from transforms.reverse import (
     TAPE,
@@ -27,6 +27,7 @@ from transforms.reverse import (
     bind_saved_values,
     comment,
     prune_tape,
+    resolve,
 )
 
 
@@ -108,6 +109,8 @@ def gradient_ast(
         stages["normalized"] = to_source(normal)
     mode = ReverseMode(normal, info, wrt_names, rules, namespace, namer, call_gradient)
     fwd, bwd = mode.run()
+    if optimized:
+        _drop_zero_derivatives(normal, wrt_names, rules, namespace, namer, bwd)
     result = anno.getanno(normal, anno.RESULT)
     seed = namer.adjoint(result)
 
@@ -176,6 +179,8 @@ def gradient_ast(
             break
     if not has_tape:
         body = [s for s in body if s is not tape_init]
+    if optimized:
+        _drop_orphan_comments(body, boundary)
     body = bind_saved_values(body, _parameters(normal))
     if checkpoint is not None and checkpoint is not False:
         from transforms.checkpoint import check_option, checkpoint_loops
@@ -294,6 +299,55 @@ class Split:
     seed: str
     imports: dict
     stages: dict
+
+
+def _drop_zero_derivatives(normal, wrt_names, rules, namespace, namer, bwd):
+    """`dm = 0.0` for each variable `m` whose value provably does not change
+    the result (`optimize.zero_derivatives`): what its adjoint would feed is
+    then pruned as code fed by a zero adjoint."""
+    kinds = getattr(rules, "shift_behaviour", None)
+    if not kinds:
+        return
+
+    def kind_of(func):
+        try:
+            return kinds.get(resolve(func, namespace))
+        except Exception:  # not a global, or an unhashable object
+            return None
+
+    zero = {namer.adjoint(v) for v in zero_derivatives(normal, wrt_names, kind_of)}
+    if not zero:
+        return
+    for stmt in bwd:
+        for s in gast.walk(stmt):
+            if (
+                isinstance(s, gast.Assign)
+                and isinstance(s.targets[0], gast.Name)
+                and s.targets[0].id in zero
+            ):
+                s.value = const(0.0)
+                anno.delanno(s, anno.ZERO_IF)
+
+
+def _drop_orphan_comments(stmts, keep):
+    """Remove `# Grad of: ...` comments whose code the optimizer removed (a
+    comment followed by another, by a return or by the end of its block)."""
+    out = []
+    for i, s in enumerate(stmts):
+        for block in ("body", "orelse"):
+            inner = getattr(s, block, None)
+            if inner:
+                _drop_orphan_comments(inner, keep)
+        if s is not keep and anno.hasanno(s, anno.COMMENT):
+            after = stmts[i + 1] if i + 1 < len(stmts) else None
+            if (
+                after is None
+                or isinstance(after, gast.Return)
+                or (after is not keep and anno.hasanno(after, anno.COMMENT))
+            ):
+                continue
+        out.append(s)
+    stmts[:] = out
 
 
 def _free_tape_name(func_node):

@@ -17,6 +17,7 @@ import numpy as np
 
 from tangent.rules import rule_helpers
 from tangent.rules.registry import (
+    RULES,
     adjoint,
     attribute,
     d,
@@ -1962,3 +1963,18 @@ linear(
     rule_helpers.nan_extremum_grad,
     args=("g",),
 )
+
+
+# What the optimizer needs to know to prove a derivative zero by shift
+# invariance (`transforms.optimize.zero_derivatives`): how each operation
+# treats `x + c` (a shift) and `x * exp(c)` (a positive factor).
+RULES.shift_behaviour = {
+    np.exp: "exp",
+    np.log: "log",
+    np.sum: "sum",
+    np.mean: "mean",
+    np.max: "extremum",
+    np.amax: "extremum",
+    np.min: "extremum",
+    np.amin: "extremum",
+}

@@ -1,6 +1,5 @@
 def dsoftmax_xent(logits, labels, dresult=1.0):
-    max_logits = np.max(logits, axis=1, keepdims=True)
-    shifted = logits - max_logits
+    shifted = logits - np.max(logits, axis=1, keepdims=True)
     exp_shifted = np.exp(shifted)
     sum_exp_shifted = np.sum(exp_shifted, axis=1, keepdims=True)
     log_probs = shifted - np.log(sum_exp_shifted)
@@ -10,5 +9,5 @@ def dsoftmax_xent(logits, labels, dresult=1.0):
     # Grad of: log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
     dshifted = unbroadcast(dlog_probs, shifted) + unreduce(unbroadcast(-dlog_probs / sum_exp_shifted, sum_exp_shifted), exp_shifted, 1, keepdims=True) * exp_shifted
     # Grad of: shifted = logits - np.max(logits, axis=1, keepdims=True)
-    dlogits = unbroadcast(dshifted, logits) + extremum_grad(-unbroadcast(dshifted, max_logits), max_logits, logits, 1, keepdims=True)
+    dlogits = unbroadcast(dshifted, logits)
     return dlogits
