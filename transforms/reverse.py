@@ -846,7 +846,7 @@ class ReverseMode:
             root = (target, next(self._ids))  # one token per primal statement
         else:
             root = None
-        for st in stmts:
+        for st in _flat_statements(stmts):  # a rule may branch (math.log's base)
             pair = _accumulation_parts(st)
             if pair is None or pair[0] not in adjoint_of:
                 continue
@@ -1436,9 +1436,11 @@ class ReverseMode:
         out = []
         for st in stmts:
             if isinstance(st, _BreakMarker):
-                prefix_defined = defined | _definitely_assigned(out)
+                # the value itself, even where it may be unassigned so far: an
+                # assignment in a branch before the break is read by that
+                # branch's adjoint (`bind_saved_values` binds what may be unbound)
                 for v, t in pushes:
-                    out.append(tape_push(v, t, placeholder=v not in prefix_defined))
+                    out.append(tape_push(v, t))
                 out.append(gast.Break())
                 continue
             if isinstance(st, gast.If):
@@ -1623,6 +1625,15 @@ def _op_text(op, value):
     if kind == "Attribute":
         return f"attribute .{op.key[1]}"
     return f"operator {op.key[-1]}"
+
+
+def _flat_statements(stmts):
+    """`stmts` and the statements nested in their branches, in order."""
+    for st in stmts:
+        yield st
+        if isinstance(st, gast.If):
+            yield from _flat_statements(st.body)
+            yield from _flat_statements(st.orelse)
 
 
 def _drop_unbroadcast_for_scalars(stmt, op, all_scalar=False):
