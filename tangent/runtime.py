@@ -180,6 +180,8 @@ def broadcast_back(g, x, axis=None, keepdims=False):
 
 def zeros_like(x):
     """A zero adjoint for `x`: `0.0` for Python numbers, zeros of `x`'s structure."""
+    if type(x) is np.ndarray and x.dtype.kind in "fc":
+        return np.zeros(x.shape, dtype=x.dtype)  # the common case, kept cheap
     if isinstance(x, (bool, int, float)):
         return 0.0
     if isinstance(x, (list, tuple)):
@@ -249,14 +251,16 @@ def add_at(dx, x, index, g):
         else:
             new[index] = add_grad(new[index], g)
         return new
-    if _is_zero(dx):
+    if type(dx) is np.ndarray:
+        new = dx.copy()
+    elif _is_zero(dx):
         new = np.zeros(
             np.shape(x),
             dtype=np.result_type(np.asarray(x).dtype, np.asarray(g).dtype, np.float16),
         )
     else:
         new = np.array(dx, copy=True)
-    if _is_basic_index(index):
+    if type(index) is int or _is_basic_index(index):
         new[index] += g
     else:
         np.add.at(new, index, g)
