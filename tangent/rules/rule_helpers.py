@@ -1429,7 +1429,9 @@ def unarray(g, obj):
         and g.shape == (len(obj),)
         and not any(isinstance(item, (list, tuple, np.ndarray)) for item in obj)
     ):
-        return list(g)
+        return [
+            g[i] for i in range(len(obj))
+        ]  # differentiable again, as list(g) is not
     g = np.reshape(g, np.shape(obj))
     if isinstance(obj, (list, tuple)):
         return [
