@@ -19,6 +19,7 @@ __all__ = [
     "add_grad",
     "shaped",
     "add_at",
+    "add_into",
     "pop_grad",
     "grad_item",
     "extremum_grad",
@@ -265,6 +266,25 @@ def add_at(dx, x, index, g):
     else:
         np.add.at(new, index, g)
     return new
+
+
+def add_into(dx, x, index, g):
+    """`add_at`, adding in place: generated code calls it where `dx` is an
+    array the gradient made and nothing else refers to (the compiler proves
+    it), so that a loop over the entries of `x` is not quadratic. Anything
+    but a writable NumPy array goes to `add_at`."""
+    if type(dx) is not np.ndarray or not dx.flags.writeable:
+        return add_at(dx, x, index, g)
+    if type(index) is int or _is_basic_index(index):
+        dx[index] += g
+    else:
+        np.add.at(dx, index, g)
+    return dx
+
+
+# differentiating code that calls it (a gradient, again) calls `add_at`: the
+# tape then never holds an array that a later `add_into` changes
+add_into.functional = add_at
 
 
 def copy_value(v):

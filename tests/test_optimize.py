@@ -7,12 +7,15 @@ variables (`substitutable`) are ever folded away.
 """
 
 import copy
+import re
 import textwrap
 
 import gast
 import numpy as np
 import pytest
+from oracle import check_grads
 
+import tangent
 from tangent import runtime
 from transforms import anno
 from transforms.optimize import (
@@ -902,3 +905,101 @@ def test_zero_derivatives_sees_through_method_calls():
         return r
     """
     assert _zero(src) == set()
+
+
+# ----- scatter-adds into adjoints the gradient owns: in place -----
+
+
+def _scatter_adds(src):
+    from transforms.in_place import in_place_scatter_adds
+
+    body = gast.parse(textwrap.dedent(src)).body
+    names = {"add_at": "add_at", "zeros_like": "zeros_like"}
+    in_place_scatter_adds(body, names, lambda: "add_into")
+    return re.findall(r"\b(add_at|add_into)\(", text(body))  # in source order
+
+
+@pytest.mark.parametrize(
+    "src, expected",
+    [
+        # made by the gradient: in place, also in a loop
+        ("dx = zeros_like(x)\ndx = add_at(dx, x, 0, g)", ["add_into"]),
+        (
+            "dx = zeros_like(x)\nfor i in r:\n    dx = add_at(dx, x, i, g * x[i])",
+            ["add_into"],
+        ),
+        # an arithmetic result is a new array; a read inside arithmetic keeps none
+        ("dx = g * 2.0\nv = dx[0] * 3.0\ndx = add_at(dx, x, 0, v)", ["add_into"]),
+        # the caller's seed, another variable's value: copy first
+        ("dx = dresult\ndx = add_at(dx, x, 0, g)", ["add_at"]),
+        ("dx = zeros_like(x)\ndz = dx\ndx = add_at(dx, x, 0, g)", ["add_at"]),
+        ("dx = zeros_like(x)\nh(dx)\ndx = add_at(dx, x, 0, g)", ["add_at"]),
+        ("dx = zeros_like(x)\nv = dx[0:2]\ndx = add_at(dx, x, 0, g)", ["add_at"]),
+        ("dx = zeros_like(x)\nt = (dx, 1)\ndx = add_at(dx, x, 0, g)", ["add_at"]),
+        # after its copy the array is the gradient's own
+        (
+            "dx = dresult\ndx = add_at(dx, x, 0, g)\ndx = add_at(dx, x, 1, g)",
+            ["add_at", "add_into"],
+        ),
+        # shared on one path, or at the end of a previous iteration
+        (
+            "dx = zeros_like(x)\nif c:\n    dx = g\ndx = add_at(dx, x, 0, g)",
+            ["add_at"],
+        ),
+        (
+            "dx = zeros_like(x)\n"
+            "for i in r:\n"
+            "    dx = add_at(dx, x, i, g)\n"
+            "    keep.append(dx)",
+            ["add_at"],
+        ),
+        (
+            "dx = zeros_like(x)\n"
+            "while c:\n"
+            "    dx = add_at(dx, x, 0, g)\n"
+            "    if d:\n"
+            "        dy = dx\n"
+            "        break\n"
+            "dx = add_at(dx, x, 1, g)",
+            ["add_into", "add_at"],
+        ),
+    ],
+)
+def test_scatter_adds_in_place_only_into_arrays_the_gradient_owns(src, expected):
+    assert _scatter_adds(src) == expected
+
+
+def test_add_into_adds_in_place_and_falls_back_to_add_at():
+    dx = np.zeros(3)
+    assert runtime.add_into(dx, np.ones(3), 1, 2.0) is dx
+    np.testing.assert_array_equal(dx, [0.0, 2.0, 0.0])
+    runtime.add_into(dx, np.ones(3), np.array([0, 0]), 1.5)  # repeated indices add
+    np.testing.assert_array_equal(dx, [3.0, 2.0, 0.0])
+    # the zero adjoint and lists are not arrays: a new value, as add_at gives
+    new = runtime.add_into(0.0, np.ones(2), 0, 1.0)
+    np.testing.assert_array_equal(new, [1.0, 0.0])
+    lst = [0.0, 0.0]
+    assert runtime.add_into(lst, [1.0, 2.0], 1, 3.0) == [0.0, 3.0] and lst == [0.0, 0.0]
+
+
+def _sum_of_squares_by_index(x):
+    total = 0.0
+    for i in range(len(x)):
+        total = total + x[i] * x[i]
+    return total
+
+
+def _weighted_gradient(x):
+    return np.sum(D_SUM_OF_SQUARES(x) * x)
+
+
+D_SUM_OF_SQUARES = tangent.grad(_sum_of_squares_by_index)
+
+
+def test_a_loop_over_entries_scatters_in_place_and_is_right():
+    df = tangent.grad(_sum_of_squares_by_index)
+    assert "add_into(dx, x, i, " in tangent.source(df)
+    x = np.array([0.3, -1.2, 0.5, 2.0])
+    check_grads(_sum_of_squares_by_index, (x,), (0,), df(x))
+    # differentiated again, the gradient calls add_at (no saved array changes)
+    np.testing.assert_allclose(tangent.grad(_weighted_gradient)(x), 4.0 * x)

@@ -17,6 +17,7 @@ import gast
 from transforms import anno, fence
 from transforms.analysis import Liveness
 from transforms.errors import BadWrtError
+from transforms.in_place import in_place_scatter_adds
 from transforms.naming import Namer, names_in
 from transforms.normalize import normalize
 from transforms.optimize import optimize, zero_derivatives
@@ -181,6 +182,12 @@ def gradient_ast(
         body = [s for s in body if s is not tape_init]
     if optimized:
         _drop_orphan_comments(body, boundary)
+        helpers = {
+            helper: next((a for a, o in mode.imports.items() if o is obj), None)
+            for helper in ("add_at", "zeros_like")
+            for obj in [rules.runtime.get(helper)]
+        }
+        in_place_scatter_adds(body, helpers, lambda: mode.runtime_name("add_into"))
     body = bind_saved_values(body, _parameters(normal))
     if checkpoint is not None and checkpoint is not False:
         from transforms.checkpoint import check_option, checkpoint_loops

@@ -24,6 +24,7 @@ assignment.
 
 from __future__ import annotations
 
+import collections
 import copy
 import itertools
 import numbers
@@ -144,6 +145,8 @@ class ReverseMode:
         self.params = [a.id for a in func.args.args]
         self._ids = itertools.count(1)
         self._ops: dict[int, Op] = {}
+        self.imports: dict[str, object] = {}
+        self._call_functional_versions()
         self._mark_impure_calls()
         self.active = activity(func, self.wrt, self.result, self.differentiable)
         self.scalars: set[str] = set()
@@ -173,7 +176,26 @@ class ReverseMode:
         self.unpacked = self._unpacked_values()
         self.element_adjoints: dict[tuple, str] = {}  # (values, k) -> its name
         self.context: list[tuple] = []  # enclosing (block, index) pairs
-        self.imports: dict[str, object] = {}
+
+    def _call_functional_versions(self):
+        """A helper that updates its first argument in place names the helper
+        that does the same without (`add_into.functional is add_at`): code that
+        calls it, a gradient being differentiated again, calls that instead,
+        so that no value saved for the backward sweep changes later."""
+        for n in gast.walk(self.func):
+            if not isinstance(n, gast.Call):
+                continue
+            try:
+                obj = resolve(n.func, self.namespace)
+            except (KeyError, AttributeError):
+                continue
+            functional = getattr(obj, "functional", None)
+            if callable(functional) and callable(obj):
+                n.func = name(self.import_name(functional.__name__, functional))
+                if not isinstance(self.namespace, collections.ChainMap):
+                    # the names this pass brings in resolve too (never written
+                    # into the user's globals)
+                    self.namespace = collections.ChainMap(self.imports, self.namespace)
 
     def _unpacked_values(self) -> dict:
         """`values` of `a, b = h(x)` (`values = h(x); a = values[0]; ...`) -> its

@@ -256,13 +256,15 @@ linear(runtime.builtin_extremum_grads, args=("g",))
 # ----- Indexing of adjoints -----
 
 
-@adjoint(runtime.add_at)
+# add_into is add_at done in place (code being differentiated calls add_at
+# instead; these rules are for a caller who calls it by hand)
+@adjoint(runtime.add_at, runtime.add_into)
 def add_at_(y, dx, x, index, g):
     d[dx] = d[y]
     d[g] = unbroadcast(grad_at(d[y], index), g)
 
 
-@forward_rule(runtime.add_at)
+@forward_rule(runtime.add_at, runtime.add_into)
 def add_at_(y, dx, x, index, g):
     d[y] = 0.0
     d[y] = add_grad(d[y], d[dx])

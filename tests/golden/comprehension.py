@@ -9,5 +9,5 @@ def dcomprehension(x, dresult=1.0):
     for i in reversed(range(3)):
         # Grad of: squares = [x[i] ** 2 for i in range(3)]
         dsquares, dx_i_pow_item = pop_grad(dsquares)
-        dx = add_at(dx, x, i, dx_i_pow_item * 2 * x[i])
+        dx = add_into(dx, x, i, dx_i_pow_item * 2 * x[i])
     return dx

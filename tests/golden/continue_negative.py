@@ -24,6 +24,6 @@ def dcontinue_negative(x, dresult=1.0):
             v = x[i]
             dv = unbroadcast(dtotal_add_sqrt_v / (2.0 * np.sqrt(v)), v)
         # Grad of: for v in x:
-        dx = add_at(dx, x, i, dv)
+        dx = add_into(dx, x, i, dv)
         dv = 0.0
     return dx

@@ -22,6 +22,6 @@ def denumerate_zip(xs, ys, dresult=1.0):
         db = unbroadcast(dacc_add_i_add_mul_a * ((i + 1.0) * a), b)
         da = unbroadcast(dacc_add_i_add_mul_a * b * (i + 1.0), a)
         # Grad of: for i, (a, b) in enumerate(zip(xs, ys)):
-        dys = add_at(dys, ys, i, db)
-        dxs = add_at(dxs, xs, i, da)
+        dys = add_into(dys, ys, i, db)
+        dxs = add_into(dxs, xs, i, da)
     return dxs, dys

@@ -24,5 +24,5 @@ def dfor_over_rows(X, w, dresult=1.0):
         drow = dot_grad(shaped(ddot_row, dot_row), row, w, 0)
         dw = dw + dot_grad(shaped(ddot_row, dot_row), row, w, 1)
         # Grad of: for row in X:
-        dX = add_at(dX, X, i, drow)
+        dX = add_into(dX, X, i, drow)
     return dX, dw
