@@ -1003,3 +1003,40 @@ def test_a_loop_over_entries_scatters_in_place_and_is_right():
     check_grads(_sum_of_squares_by_index, (x,), (0,), df(x))
     # differentiated again, the gradient calls add_at (no saved array changes)
     np.testing.assert_allclose(tangent.grad(_weighted_gradient)(x), 4.0 * x)
+
+
+def test_sink_resets_lets_a_copy_be_propagated():
+    from transforms.optimize import sink_resets
+
+    src = """
+    for i in r:
+        dv0 = da
+        da = 0.0
+        dx = dx + dh(x, dresult=(dv0, db))
+        db = 0.0
+        dy = da * 2.0
+    """
+    _, body, changed = apply(sink_resets, src, generated=True)
+    assert changed
+    # each reset goes down to the statement that reads its variable
+    assert text(body) == textwrap.dedent(
+        """\
+        for i in r:
+            dv0 = da
+            dx = dx + dh(x, dresult=(dv0, db))
+            da = 0.0
+            dy = da * 2.0
+            db = 0.0"""
+    )
+
+
+def test_sink_resets_stops_at_a_read_a_jump_and_the_function_block():
+    from transforms.optimize import sink_resets
+
+    for src in (
+        "for i in r:\n    da = 0.0\n    dy = da + 1.0",
+        "for i in r:\n    da = 0.0\n    if c:\n        break\n    dy = 2.0",
+        "da = 0.0\ndy = 2.0",
+    ):
+        _, body, changed = apply(sink_resets, src, generated=True)
+        assert not changed, src

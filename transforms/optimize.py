@@ -1117,6 +1117,67 @@ def shape_only_arguments(body):
     return changed
 
 
+def _jumps(stmt) -> bool:
+    """Whether `stmt` may leave its block other than at its end."""
+    return any(
+        isinstance(n, (gast.Break, gast.Continue, gast.Return, gast.Raise))
+        for n in gast.walk(stmt)
+    )
+
+
+def sink_resets(body):
+    """`dv = 0.0` moves down its block past the compiler's assignments that
+    neither read nor write `dv`, so that a copy taken just above it
+    (`dt = dv; dv = 0.0; f(dt)`) can be propagated: `f(dv); dv = 0.0`.
+    Resets keep their order among themselves; the function's own block, where
+    the adjoints start at zero, is left as it is."""
+    changed = False
+    for block in list(_blocks(body))[1:]:
+        i = 0
+        while i < len(block):
+            s = block[i]
+            if not _is_reset(s):
+                i += 1
+                continue
+            v = _simple_assign(s)[0]
+            k = i + 1
+            while k < len(block):
+                later = block[k]
+                if anno.hasanno(later, anno.COMMENT):
+                    k += 1
+                    continue
+                if (
+                    _is_reset(later)
+                    or not isinstance(later, gast.Assign)
+                    or not anno.getanno(later, anno.GENERATED)
+                    or v in read_names(later)
+                    or v in written([later])
+                    or _jumps(later)
+                ):
+                    break
+                k += 1
+            while k > i + 1 and anno.hasanno(block[k - 1], anno.COMMENT):
+                k -= 1  # not below a comment that heads what follows
+            if k > i + 1:
+                forget(s)
+                block.insert(k, s)
+                del block[i]
+                changed = True
+                continue  # the statement now at i has not been looked at
+            i += 1
+    return changed
+
+
+def _is_reset(s) -> bool:
+    pair = _simple_assign(s)
+    return (
+        pair is not None
+        and _is_const(pair[1], 0.0)
+        and anno.getanno(s, anno.GENERATED)
+        and anno.getanno(s, anno.TAPE_ID) is None
+    )
+
+
 def optimize(body, live_at_exit, substitutable, max_rounds=20):
     """Run every pass until none changes the code."""
     zero_adjoints(body)
@@ -1141,6 +1202,7 @@ def _fixed_point(body, live_at_exit, substitutable, max_rounds):
         lambda: plus_minus(body),
         lambda: common_factors(body),
         lambda: redundant_assignments(body),
+        lambda: sink_resets(body),
         lambda: shape_guards(body),
     ]
     # A pass that found nothing to do finds nothing again until another pass
