@@ -420,3 +420,30 @@ def test_tangent_overwritten_by_a_constant_inside_a_loop():
     _check_jvp(overwritten_by_a_constant_in_a_loop, [x, w], [0], rng)
     _, dy = tangent.jvp(overwritten_by_a_constant_in_a_loop, (x, w), (np.ones(3), None))
     assert dy == 0.0
+
+
+def return_in_a_branch_loop_then_in_a_while(x, w, u):
+    v = np.exp(np.tanh(u)) * x
+    if -np.min(w) < -1.068:
+        pass
+    else:
+        for _ in range(4):
+            return np.sin(x[0])
+    k = 0
+    while k < 3:
+        k += 1
+        if np.sum(v) > 100.0:
+            return np.sum(v)
+    return np.sum(v**2)
+
+
+@pytest.mark.parametrize("w0", [-0.5, 2.0])
+def test_a_result_assigned_in_a_nested_branch_gets_its_zero_tangent(w0):
+    # found by fuzzing forward against reverse (seed 41008): the path that had
+    # returned inside the loop left the result's tangent unbound, because the
+    # later assignments of the result sit inside a while loop and an `if`
+    x = np.array([-0.51, -0.05, -0.71])
+    w = np.array([w0, -0.1, 0.07])
+    u = np.array([0.66, -0.93, 0.6])
+    rng = np.random.default_rng(41008)
+    _check_jvp(return_in_a_branch_loop_then_in_a_while, [x, w, u], [2], rng)

@@ -665,7 +665,10 @@ class ForwardMode(ReverseMode):
                 saved = self.defined
                 # the result is bound on every path that reaches a join after
                 # its assignment (returns are lowered to `result = ...; break`)
-                assigned_in_a_branch = self.result in (after_body[1] | after_else[1])
+                # (assigned at any depth: in a loop or a nested `if` of a branch)
+                assigned_in_a_branch = self.result in (
+                    after_body[1] | after_else[1] | _stored_names(s)
+                )
                 self.defined = d | ({self.result} if assigned_in_a_branch else set())
                 block.extend(self.materialize(z - joined))
                 self.defined = saved
@@ -771,6 +774,15 @@ def tangent_names(func_node, wrt, reserved=()):
 
     namer = _namer(func_node, reserved)
     return [namer.adjoint(w) for w in wrt]
+
+
+def _stored_names(stmt) -> set:
+    """The names `stmt` assigns anywhere inside it."""
+    return {
+        n.id
+        for n in gast.walk(stmt)
+        if isinstance(n, gast.Name) and isinstance(n.ctx, gast.Store)
+    }
 
 
 def _contributes(stmt, dt) -> bool:
