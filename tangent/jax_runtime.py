@@ -17,6 +17,8 @@ branch run by `jax.lax.cond` (`branch`).
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -339,28 +341,19 @@ def logical_not(a):
 
 def logical_and(*values):
     """`a and b and ...` of evaluated operands, also for traced booleans."""
-    if any(isinstance(v, jax.Array) for v in values):
-        out = values[0]
-        for v in values[1:]:
-            out = jnp.logical_and(out, v)
-        return out
-    out = values[0]
-    for v in values[1:]:
-        out = out and v
-    return out
+    return _fold(values, jnp.logical_and, lambda a, b: a and b)
 
 
 def logical_or(*values):
     """`a or b or ...` of evaluated operands, also for traced booleans."""
-    if any(isinstance(v, jax.Array) for v in values):
-        out = values[0]
-        for v in values[1:]:
-            out = jnp.logical_or(out, v)
-        return out
-    out = values[0]
-    for v in values[1:]:
-        out = out or v
-    return out
+    return _fold(values, jnp.logical_or, lambda a, b: a or b)
+
+
+def _fold(values, traced, plain):
+    """`values` combined left to right: with `traced` where one is a JAX array,
+    else with `plain` (Python's `and`/`or` on values already evaluated)."""
+    combine = traced if any(isinstance(v, jax.Array) for v in values) else plain
+    return functools.reduce(combine, values)
 
 
 _builtin_max, _builtin_min = max, min

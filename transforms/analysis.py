@@ -598,7 +598,7 @@ class DefiniteAssignment:
         if isinstance(s, gast.Assign):
             return state | target_names(s.targets[0])
         if isinstance(s, gast.If):
-            return _meet(
+            return meet(
                 self._block(s.body, state, breaks), self._block(s.orelse, state, breaks)
             )
         if isinstance(s, (gast.For, gast.While)):
@@ -617,7 +617,7 @@ class DefiniteAssignment:
         return state
 
 
-def _meet(a, b):
+def meet(a, b):
     """Intersection, where None (no path) is the identity."""
     if a is None:
         return b

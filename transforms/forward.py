@@ -29,7 +29,7 @@ import gast
 
 from transforms import anno
 from transforms.errors import NoRuleError, TransformError
-from transforms.quoting import assign, const, name
+from transforms.quoting import assign, const, function_def, name
 from transforms.reverse import (
     SOURCE_DIFFERENTIABLE,
     ReverseMode,
@@ -880,15 +880,7 @@ def forward_ast(
         args.kw_defaults = list(args.kw_defaults) + [None] * len(tangent_args)
     else:
         args.args = list(args.args) + tangent_args
-    node = gast.FunctionDef(
-        name=fn_name,
-        args=args,
-        body=body,
-        decorator_list=[],
-        returns=None,
-        type_comment=None,
-        type_params=[],
-    )
+    node = function_def(fn_name, args, body)
     if keep_stages:
         stages["unoptimized"] = to_source(node)
     if optimized:

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import gast
 
+from transforms.analysis import meet, target_names
+
 _ARITHMETIC = (gast.BinOp, gast.UnaryOp, gast.Compare)
 
 
@@ -59,15 +61,6 @@ def _escaping(expr) -> set[str]:
         if isinstance(n, gast.Call):
             out |= _kept(n)
     return out
-
-
-def _join(a, b):
-    """Owned on both paths (None: no path gets there)."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return a & b
 
 
 class _Owned:
@@ -119,33 +112,29 @@ class _Owned:
                 if self.fresh(s.value):
                     owned = owned | {target.id}
             elif not isinstance(target, gast.Subscript):  # unpacking: not followed
-                owned = owned - {
-                    n.id for n in gast.walk(target) if isinstance(n, gast.Name)
-                }
+                owned = owned - target_names(target)
             return owned
         if isinstance(s, gast.Expr):
             return owned - _escaping(s.value)
         if isinstance(s, gast.If):
             owned = owned - _escaping(s.test)
-            return _join(
+            return meet(
                 self.block(s.body, owned, breaks), self.block(s.orelse, owned, breaks)
             )
         if isinstance(s, (gast.For, gast.While)):
             head = owned - _escaping(s.iter if isinstance(s, gast.For) else s.test)
             if isinstance(s, gast.For):
-                head = head - {
-                    n.id for n in gast.walk(s.target) if isinstance(n, gast.Name)
-                }
+                head = head - target_names(s.target)
             while True:
                 inner_breaks = []
                 end = self.block(s.body, head, inner_breaks)
-                new_head = _join(head, end)
+                new_head = meet(head, end)
                 if new_head == head:
                     break
                 head = new_head
             exit_ = head
             for b in inner_breaks:
-                exit_ = _join(exit_, b)
+                exit_ = meet(exit_, b)
             return exit_
         if isinstance(s, gast.Break):
             breaks.append(owned)
@@ -167,19 +156,10 @@ def in_place_scatter_adds(body, names, add_into_name) -> int:
     analysis = _Owned(names)
     analysis.block(body, set(), [])
     count = 0
-    for s in _statements(body):
+    for s in (n for stmt in body for n in gast.walk(stmt)):
         if analysis.in_place.get(id(s)):
             s.value.func = gast.Name(
                 id=add_into_name(), ctx=gast.Load(), annotation=None, type_comment=None
             )
             count += 1
     return count
-
-
-def _statements(stmts):
-    for s in stmts:
-        yield s
-        for field in ("body", "orelse"):
-            inner = getattr(s, field, None)
-            if isinstance(inner, list):
-                yield from _statements(inner)

@@ -56,6 +56,7 @@ import copy
 import gast
 
 from transforms import anno
+from transforms.quoting import function_def, parameters
 
 __all__ = ["lax_control"]
 
@@ -598,27 +599,7 @@ def _carries(c, blocks, live, states, extra_live=()):
 def _function(name_, params, body, returns):
     body = list(body)
     lead = _hoist_comments(body)
-    args = gast.arguments(
-        args=[
-            gast.Name(id=p, ctx=gast.Param(), annotation=None, type_comment=None)
-            for p in params
-        ],
-        posonlyargs=[],
-        vararg=None,
-        kwonlyargs=[],
-        kw_defaults=[],
-        kwarg=None,
-        defaults=[],
-    )
-    fn = gast.FunctionDef(
-        name=name_,
-        args=args,
-        body=[*body, gast.Return(value=returns)],
-        decorator_list=[],
-        returns=None,
-        type_comment=None,
-        type_params=[],
-    )
+    fn = function_def(name_, parameters(params), [*body, gast.Return(value=returns)])
     fn.leading_comments = lead
     return fn
 

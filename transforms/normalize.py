@@ -33,7 +33,7 @@ import gast
 from transforms import anno
 from transforms.errors import UnsupportedConstructError
 from transforms.naming import Namer, names_in, sanitize
-from transforms.quoting import assign, const, name
+from transforms.quoting import assign, const, function_def, name
 
 _OP_NAMES = {
     gast.Add: "add",
@@ -1027,15 +1027,7 @@ def _collect_nested(body, nested):
             lam = s.value
             ret = gast.Return(value=lam.body)
             ret.lineno = getattr(s, "lineno", None)
-            fn = gast.FunctionDef(
-                name=s.targets[0].id,
-                args=lam.args,
-                body=[ret],
-                decorator_list=[],
-                returns=None,
-                type_comment=None,
-                type_params=[],
-            )
+            fn = function_def(s.targets[0].id, lam.args, [ret])
             fn.lineno = getattr(s, "lineno", None)
             nested[fn.name] = fn
             continue

@@ -21,7 +21,7 @@ from transforms.in_place import in_place_scatter_adds
 from transforms.naming import Namer, names_in
 from transforms.normalize import normalize
 from transforms.optimize import optimize, zero_derivatives
-from transforms.quoting import assign, const, name
+from transforms.quoting import assign, const, function_def, name, parameters
 from transforms.reverse import (
     TAPE,
     ReverseMode,
@@ -252,15 +252,7 @@ def _split(normal, namer, body, boundary, seed, result, live_at_exit, mode, stag
     )
     fwd_name = namer.new(f"{normal.name}_forward")
     fwd_args = copy.deepcopy(normal.args)
-    fwd_node = gast.FunctionDef(
-        name=fwd_name,
-        args=fwd_args,
-        body=forward,
-        decorator_list=[],
-        returns=None,
-        type_comment=None,
-        type_params=[],
-    )
+    fwd_node = function_def(fwd_name, fwd_args, forward)
     saved_name = namer.new("saved")
     unpack = gast.Assign(
         targets=[
@@ -271,29 +263,7 @@ def _split(normal, namer, body, boundary, seed, result, live_at_exit, mode, stag
     )
     backward = [unpack, *backward]
     bwd_name = namer.new(f"{normal.name}_pullback")
-    bwd_args = gast.arguments(
-        args=[
-            gast.Name(
-                id=saved_name, ctx=gast.Param(), annotation=None, type_comment=None
-            ),
-            gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None),
-        ],
-        posonlyargs=[],
-        vararg=None,
-        kwonlyargs=[],
-        kw_defaults=[],
-        kwarg=None,
-        defaults=[],
-    )
-    bwd_node = gast.FunctionDef(
-        name=bwd_name,
-        args=bwd_args,
-        body=backward,
-        decorator_list=[],
-        returns=None,
-        type_comment=None,
-        type_params=[],
-    )
+    bwd_node = function_def(bwd_name, parameters([saved_name, seed]), backward)
     return Split(fwd_node, fwd_name, bwd_node, bwd_name, seed, mode.imports, stages)
 
 
@@ -404,23 +374,7 @@ def _function(normal, namer, body, seed, extra, name_=None):
 
     args = copy.deepcopy(normal.args)
     seed_arg = gast.Name(id=seed, ctx=gast.Param(), annotation=None, type_comment=None)
-    n_default = len(args.defaults)
-    positional = args.args
     # the seed follows the positional parameters and always has a default
-    if n_default == 0:
-        args.defaults = [const(1.0)]
-    else:
-        args.defaults = list(args.defaults) + [const(1.0)]
-    args.args = list(positional) + [seed_arg]
-    if n_default == 0:
-        # defaults align with the last parameters: only the seed has one
-        pass
-    return gast.FunctionDef(
-        name=name_ or f"d{normal.name}",
-        args=args,
-        body=body,
-        decorator_list=[],
-        returns=None,
-        type_comment=None,
-        type_params=[],
-    )
+    args.defaults = [*args.defaults, const(1.0)]
+    args.args = [*args.args, seed_arg]
+    return function_def(name_ or f"d{normal.name}", args, body)

@@ -80,3 +80,32 @@ def assign(target: str, value) -> gast.Assign:
     return gast.Assign(
         targets=[name(target, store=True)], value=value, type_comment=None
     )
+
+
+def parameters(names) -> gast.arguments:
+    """Plain positional parameters, no defaults: `(a, b)`."""
+    return gast.arguments(
+        args=[
+            gast.Name(id=n, ctx=gast.Param(), annotation=None, type_comment=None)
+            for n in names
+        ],
+        posonlyargs=[],
+        vararg=None,
+        kwonlyargs=[],
+        kw_defaults=[],
+        kwarg=None,
+        defaults=[],
+    )
+
+
+def function_def(name_: str, args: gast.arguments, body) -> gast.FunctionDef:
+    """`def name_(args): body`, undecorated and unannotated."""
+    return gast.FunctionDef(
+        name=name_,
+        args=args,
+        body=body,
+        decorator_list=[],
+        returns=None,
+        type_comment=None,
+        type_params=[],
+    )
